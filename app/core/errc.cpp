@@ -1,0 +1,44 @@
+#include "app/core/errc.hpp"
+
+#include <string>
+
+namespace chal::core {
+namespace {
+
+// boost::system::error_category has a protected non-virtual destructor by design.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class category final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "chal.core"; }
+
+    std::string message(int value) const override {
+        switch (static_cast<errc>(value)) {
+            case errc::target_required: return "target required";
+            case errc::invalid_expiry: return "invalid expiry";
+            case errc::invalid_callback_url: return "invalid callback url";
+            case errc::callback_scheme_not_allowed: return "callback scheme not allowed";
+            case errc::invalid_email: return "invalid email";
+            case errc::field_too_long: return "field too long";
+            case errc::challenge_not_found: return "challenge not found";
+            case errc::challenge_already_finished: return "challenge already finished";
+            case errc::challenge_expired: return "challenge expired";
+            case errc::invalid_transition: return "invalid transition";
+            case errc::idempotency_key_invalid: return "idempotency key invalid";
+            case errc::idempotency_key_reused: return "idempotency key reused with another request";
+            case errc::idempotency_request_in_progress: return "idempotent request in progress";
+            case errc::slack_not_configured: return "slack not configured";
+        }
+        return "unknown chal.core error";
+    }
+};
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+    static const category instance;
+    return instance;
+}
+
+}  // namespace chal::core

@@ -1,0 +1,45 @@
+// Domain outcomes callers branch on, as boost::system error codes. The API layer maps each
+// to an HTTP status and the contract's {"error": "..."} text in one table (api/errors.cpp).
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+#include <type_traits>
+
+namespace chal::core {
+
+enum class errc {
+    // Bad input.
+    target_required = 1,
+    invalid_expiry,
+    invalid_callback_url,
+    callback_scheme_not_allowed,
+    invalid_email,
+    field_too_long,
+    // Lookups and state.
+    challenge_not_found,
+    challenge_already_finished,
+    challenge_expired,
+    invalid_transition,
+    // Idempotency.
+    idempotency_key_invalid,
+    idempotency_key_reused,
+    idempotency_request_in_progress,
+    // Integrations.
+    slack_not_configured,
+};
+
+const boost::system::error_category& error_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+
+template <class T>
+using result = boost::system::result<T>;
+
+}  // namespace chal::core
+
+template <>
+struct boost::system::is_error_code_enum<chal::core::errc> : std::true_type {};

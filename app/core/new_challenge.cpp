@@ -1,0 +1,90 @@
+#include "app/core/new_challenge.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+
+namespace chal::core {
+namespace {
+
+std::optional<std::string> non_empty(const std::optional<std::string>& s) {
+    if (s && !s->empty()) return s;
+    return std::nullopt;
+}
+
+bool too_long(const std::optional<std::string>& s, std::size_t limit) {
+    return s && s->size() > limit;
+}
+
+}  // namespace
+
+bool is_valid_expiry_minutes(std::int64_t minutes) noexcept {
+    return minutes >= min_expiry_minutes && minutes <= max_expiry_minutes;
+}
+
+bool looks_like_email(std::string_view text) noexcept {
+    if (text.size() > 254) return false;
+    const auto at = text.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 >= text.size()) return false;
+    if (text.find('@', at + 1) != std::string_view::npos) return false;
+    return std::none_of(text.begin(), text.end(), [](char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '<' || c == '>';
+    });
+}
+
+result<void> validate_callback_url(std::string_view text, const callback_url_policy& policy) {
+    auto parsed = boost::urls::parse_absolute_uri(text);
+    if (!parsed) return errc::invalid_callback_url;
+    const auto& url = *parsed;
+    if (!url.has_authority() || url.host().empty() || url.has_userinfo()) return errc::invalid_callback_url;
+    const auto scheme = url.scheme_id();
+    if (scheme == boost::urls::scheme::https) return {};
+    if (scheme == boost::urls::scheme::http) {
+        if (policy.allow_plain_http) return {};
+        return errc::callback_scheme_not_allowed;
+    }
+    return errc::invalid_callback_url;
+}
+
+result<challenge> plan_challenge(
+    const challenge_request& request,
+    const challenge_origin_facts& origin,
+    const callback_url_policy& url_policy,
+    timestamp now
+) {
+    const auto target_id = non_empty(request.target_user_id);
+    const auto target_email = non_empty(request.target_user_email);
+    if (!target_id && !target_email) return errc::target_required;
+    if (target_email && !looks_like_email(*target_email)) return errc::invalid_email;
+    if (too_long(target_id, max_identifier_length) || too_long(request.requester_id, max_identifier_length) ||
+        too_long(request.context, max_context_length) || too_long(request.callback_url, 2048))
+        return errc::field_too_long;
+
+    std::chrono::minutes lifetime = origin.tenant_expiry;
+    if (request.expiry_minutes) {
+        if (!is_valid_expiry_minutes(*request.expiry_minutes)) return errc::invalid_expiry;
+        lifetime = std::chrono::minutes{*request.expiry_minutes};
+    }
+
+    const auto callback_url = non_empty(request.callback_url);
+    if (callback_url) {
+        if (auto valid = validate_callback_url(*callback_url, url_policy); !valid) return valid.error();
+    }
+
+    challenge c;
+    c.id = origin.challenge_id;
+    c.tenant_id = origin.tenant_id;
+    c.integration_id = origin.integration_id;
+    c.origin = origin.origin;
+    c.status = challenge_status::initiated;
+    c.target_user_id = target_id;
+    c.target_user_email = target_email;
+    c.context = non_empty(request.context);
+    c.requester_id = non_empty(request.requester_id).value_or("webhook");
+    c.callback_url = callback_url;
+    c.created_at = now;
+    c.expires_at = now + lifetime;
+    return c;
+}
+
+}  // namespace chal::core

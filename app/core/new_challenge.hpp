@@ -1,0 +1,62 @@
+// Turning a request for a challenge into a challenge: validation, defaults, expiry.
+#pragma once
+
+#include "app/core/challenge.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace chal::core {
+
+inline constexpr std::chrono::minutes default_expiry{15};
+inline constexpr std::int64_t min_expiry_minutes = 1;
+inline constexpr std::int64_t max_expiry_minutes = 10080;  // one week
+// Limits that keep a challenge displayable in Slack blocks and the verification page.
+inline constexpr std::size_t max_context_length = 2000;
+inline constexpr std::size_t max_identifier_length = 256;
+
+// A request as the adapters understand it; every field optional, as in the contract.
+struct challenge_request {
+    std::optional<std::string> target_user_id;
+    std::optional<std::string> target_user_email;
+    std::optional<std::string> context;
+    std::optional<std::string> callback_url;
+    std::optional<std::string> requester_id;
+    std::optional<std::int64_t> expiry_minutes;
+};
+
+// Who is asking and under which tenant settings.
+struct challenge_origin_facts {
+    std::string challenge_id;  // minted by the caller (time-ordered UUID)
+    std::string tenant_id;
+    std::string integration_id;
+    challenge_origin origin = challenge_origin::webhook_api;
+    std::chrono::minutes tenant_expiry = default_expiry;
+};
+
+struct callback_url_policy {
+    bool allow_plain_http = false;  // development only
+};
+
+// Validates the request and builds the initiated challenge. Errors: target_required,
+// invalid_expiry, invalid_callback_url, callback_scheme_not_allowed, invalid_email,
+// field_too_long. Never throws.
+result<challenge> plan_challenge(
+    const challenge_request& request,
+    const challenge_origin_facts& origin,
+    const callback_url_policy& url_policy,
+    timestamp now
+);
+
+// Absolute http(s) URL with a host and no user-info; https unless the policy allows http.
+result<void> validate_callback_url(std::string_view url, const callback_url_policy& policy);
+
+bool is_valid_expiry_minutes(std::int64_t minutes) noexcept;
+
+// A pragmatic address check (one @, non-empty parts, no spaces, at most 254 characters); the
+// identity provider is the authority on what the address really is.
+bool looks_like_email(std::string_view text) noexcept;
+
+}  // namespace chal::core

@@ -1,0 +1,35 @@
+# Project-wide build rules: warnings, sanitizers and the test helper every library uses.
+
+add_library(chal_warnings INTERFACE)
+target_compile_options(chal_warnings INTERFACE
+    -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+    -Wcast-align -Woverloaded-virtual -Wno-sign-conversion
+    # g++ 12 flags designated initializers that leave defaulted members out; that is the point of them.
+    -Wno-missing-field-initializers
+    $<$<BOOL:${CHAL_WERROR}>:-Werror>)
+
+if(CHAL_SANITIZE)
+    add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
+# chal_add_tests(<library> UNIT a_test.cpp ... INTEGRATION b_itest.cpp ...)
+# One gtest executable per kind; unit tests are labelled `unit`, integration tests
+# `integration` and serialised on the shared PostgreSQL with RESOURCE_LOCK.
+function(chal_add_tests lib)
+    cmake_parse_arguments(ARG "" "" "UNIT;INTEGRATION;LIBS" ${ARGN})
+    if(NOT CHAL_BUILD_TESTS)
+        return()
+    endif()
+    if(ARG_UNIT)
+        add_executable(${lib}_unit_tests ${ARG_UNIT})
+        target_link_libraries(${lib}_unit_tests PRIVATE ${lib} ${ARG_LIBS} chal_warnings GTest::gtest_main GTest::gmock)
+        gtest_discover_tests(${lib}_unit_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
+    endif()
+    if(ARG_INTEGRATION)
+        add_executable(${lib}_integration_tests ${ARG_INTEGRATION})
+        target_link_libraries(${lib}_integration_tests PRIVATE ${lib} ${ARG_LIBS} chal_testing chal_warnings GTest::gtest_main)
+        gtest_discover_tests(${lib}_integration_tests
+            PROPERTIES LABELS integration RESOURCE_LOCK postgres TIMEOUT 120 DISCOVERY_TIMEOUT 60)
+    endif()
+endfunction()

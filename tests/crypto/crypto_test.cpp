@@ -1,0 +1,65 @@
+#include "app/crypto/crypto.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <vector>
+
+using namespace chal::crypto;
+
+TEST(sha256, matches_the_fips_vector) {
+    EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// RFC 4231 test case 2.
+TEST(hmac_sha256, matches_rfc_4231) {
+    EXPECT_EQ(hex_encode(hmac_sha256("Jefe", "what do ya want for nothing?")),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(constant_time_equal, compares_content_and_length) {
+    EXPECT_TRUE(constant_time_equal("abc", "abc"));
+    EXPECT_FALSE(constant_time_equal("abc", "abd"));
+    EXPECT_FALSE(constant_time_equal("abc", "abcd"));
+}
+
+TEST(base64, round_trips_with_and_without_padding) {
+    for (const std::string& raw : std::vector<std::string>{"", "f", "fo", "foo", "foob", std::string("\xff\xfe\x00\x01", 4)}) {
+        EXPECT_EQ(base64_decode(base64_encode(raw)), raw);
+        EXPECT_EQ(base64_decode(base64url_encode(raw)), raw);
+    }
+    EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+    EXPECT_FALSE(base64_decode("not base64!").has_value());
+}
+
+TEST(uuid_v7, is_well_formed_time_ordered_and_unique) {
+    const auto t = std::chrono::system_clock::time_point{std::chrono::milliseconds{1'764'590'400'123}};
+    const auto a = new_uuid_v7(t);
+    const auto b = new_uuid_v7(t + std::chrono::milliseconds{1});
+    EXPECT_TRUE(is_uuid(a));
+    EXPECT_EQ(a[14], '7');
+    EXPECT_LT(a, b);
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) seen.insert(new_uuid_v7(t));
+    EXPECT_EQ(seen.size(), 1000u);
+    EXPECT_FALSE(is_uuid("not-a-uuid"));
+    EXPECT_FALSE(is_uuid("0190a8e5-0000-7000-8000-00000000000g"));
+}
+
+TEST(secret_box, opens_what_it_sealed_only_in_the_same_place) {
+    secret_box box(std::string(32, 'k'));
+    const auto sealed = box.seal("whsec-value", "integration:1:webhook_secret");
+    EXPECT_EQ(sealed.find("whsec-value"), std::string::npos);
+    EXPECT_EQ(box.open(sealed, "integration:1:webhook_secret"), "whsec-value");
+    EXPECT_FALSE(box.open(sealed, "integration:2:webhook_secret").has_value());
+    EXPECT_NE(box.seal("whsec-value", "a"), box.seal("whsec-value", "a"));  // fresh nonce each time
+}
+
+TEST(secret_box, refuses_tampered_ciphertext_and_other_keys) {
+    secret_box box(std::string(32, 'k'));
+    auto sealed = box.seal("secret", "aad");
+    sealed[sealed.size() / 2] = static_cast<char>(sealed[sealed.size() / 2] ^ 1);
+    EXPECT_FALSE(box.open(sealed, "aad").has_value());
+    EXPECT_FALSE(secret_box(std::string(32, 'x')).open(box.seal("secret", "aad"), "aad").has_value());
+    EXPECT_THROW(secret_box(std::string(16, 'k')), std::invalid_argument);
+}
