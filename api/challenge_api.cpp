@@ -1,0 +1,224 @@
+#include "api/challenge_api.hpp"
+
+#include "api/errors.hpp"
+#include "api/wire.hpp"
+#include "app/core/idempotency.hpp"
+#include "app/crypto/crypto.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <spdlog/spdlog.h>
+
+namespace chal::api {
+namespace {
+
+namespace bh = boost::beast::http;
+
+http::response json_response(unsigned status, std::string body) {
+    http::response res{static_cast<bh::status>(status), 11};
+    res.set(bh::field::content_type, "application/json");
+    res.set(bh::field::cache_control, "no-store");
+    res.body() = std::move(body);
+    return res;
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+    if (text.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        const char a = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] - 'A' + 'a') : text[i];
+        if (a != prefix[i]) return false;
+    }
+    return true;
+}
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+constexpr std::size_t max_rate_buckets = 100'000;
+
+}  // namespace
+
+std::string_view presented_api_key(const http::request& req) noexcept {
+    if (auto it = req.find("X-API-Key"); it != req.end()) {
+        auto key = trimmed(it->value());
+        if (!key.empty()) return key;
+    }
+    if (auto it = req.find(bh::field::authorization); it != req.end()) {
+        auto value = trimmed(it->value());
+        if (iequals_prefix(value, "bearer ")) return trimmed(value.substr(7));
+    }
+    return {};
+}
+
+challenge_api::challenge_api(api_dependencies deps, api_settings settings)
+    : deps_(std::move(deps)), settings_(std::move(settings)) {}
+
+boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>> challenge_api::authorize(
+    http::request_context& ctx
+) {
+    const auto key = presented_api_key(ctx.req);
+    if (key.empty()) co_return error_response(error_for(problem::missing_api_key));
+    const auto key_hash = crypto::sha256(key);
+    if (auto refused = refuse_if_rate_limited(key_hash)) co_return std::move(*refused);
+    auto principal = co_await deps_.tenants.authenticate(key_hash);
+    if (!principal) co_return error_response(error_for(problem::missing_api_key));
+    co_return std::move(*principal);
+}
+
+std::optional<http::response> challenge_api::refuse_if_rate_limited(const std::string& key_hash) {
+    const auto now = std::chrono::steady_clock::now();
+    if (buckets_.size() >= max_rate_buckets) {
+        // Buckets that have refilled completely carry no information; dropping them is exact.
+        const auto refill = std::chrono::duration<double>(settings_.per_key_limit.burst / settings_.per_key_limit.per_second);
+        std::erase_if(buckets_, [&](const auto& entry) { return now - entry.second.updated > refill; });
+    }
+    auto decision = core::take_token(buckets_[key_hash], settings_.per_key_limit, now);
+    if (decision.allowed) return std::nullopt;
+    return rate_limited_response(decision.retry_after);
+}
+
+boost::asio::awaitable<http::response> challenge_api::create(http::request_context& ctx) {
+    auto authorized = co_await authorize(ctx);
+    if (auto* refusal = std::get_if<http::response>(&authorized)) co_return std::move(*refusal);
+    const auto* principal = &std::get<storage::api_key_principal>(authorized);
+
+    if (!is_json_content_type(ctx.req[bh::field::content_type]))
+        co_return error_response(error_for(problem::unsupported_media_type));
+    auto parsed = parse_create_request(ctx.req.body());
+    if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+    const auto& request = std::get<create_request>(parsed);
+    if (request.slack) co_return error_response(error_for(core::errc::slack_not_configured));
+
+    std::optional<std::string> idempotency_key;
+    if (auto it = ctx.req.find("Idempotency-Key"); it != ctx.req.end()) {
+        if (!core::is_valid_idempotency_key(it->value()))
+            co_return error_response(error_for(core::errc::idempotency_key_invalid));
+        idempotency_key = std::string(it->value());
+    }
+    auto fingerprint = crypto::sha256_hex("POST /api/v1/challenges\n" + ctx.req.body());
+    // The contract's 500 text for any failure past validation, the database's included.
+    std::optional<http::response> answer;
+    try {
+        answer = co_await create_challenge(*principal, request.challenge, std::move(idempotency_key), std::move(fingerprint));
+    } catch (const std::exception& e) {
+        spdlog::error("create_challenge failed tenant_id={} error={}", principal->tenant_id, e.what());
+    }
+    if (!answer) co_return error_response(error_for(problem::internal_create));
+    co_return std::move(*answer);
+}
+
+boost::asio::awaitable<http::response> challenge_api::create_challenge(
+    const storage::api_key_principal& principal,
+    const core::challenge_request& request,
+    std::optional<std::string> idempotency_key,
+    std::string fingerprint
+) {
+    const auto now = deps_.clock();
+    core::challenge_origin_facts origin{
+        crypto::new_uuid_v7(std::chrono::system_clock::now()),
+        principal.tenant_id,
+        principal.integration_id,
+        core::challenge_origin::webhook_api,
+        std::chrono::minutes{principal.tenant_expiry_minutes},
+    };
+    auto planned = core::plan_challenge(request, origin, settings_.callback_policy, now);
+    if (!planned) co_return error_response(error_for(planned.error()));
+
+    std::optional<storage::idempotent_completion> completion;
+    if (idempotency_key) {
+        bool owned = co_await deps_.idempotency.claim_new(principal.tenant_id, *idempotency_key, fingerprint, now);
+        if (!owned) {
+            auto existing = co_await deps_.idempotency.find(principal.tenant_id, *idempotency_key);
+            switch (core::judge_idempotent_retry(existing, fingerprint, now)) {
+                case core::idempotency_verdict::replay: {
+                    auto res = json_response(existing->response_status.value_or(201), existing->response_body.value_or("{}"));
+                    res.set("Idempotent-Replayed", "true");
+                    co_return res;
+                }
+                case core::idempotency_verdict::mismatch:
+                    co_return error_response(error_for(core::errc::idempotency_key_reused));
+                case core::idempotency_verdict::in_progress:
+                    co_return error_response(error_for(core::errc::idempotency_request_in_progress));
+                case core::idempotency_verdict::proceed:
+                    if (existing) {
+                        owned = co_await deps_.idempotency.take_over(
+                            principal.tenant_id, *idempotency_key, *existing, fingerprint, now
+                        );
+                    } else {
+                        owned = co_await deps_.idempotency.claim_new(principal.tenant_id, *idempotency_key, fingerprint, now);
+                    }
+                    if (!owned) co_return error_response(error_for(core::errc::idempotency_request_in_progress));
+                    break;
+            }
+        }
+        completion = storage::idempotent_completion{*idempotency_key, fingerprint, 201, {}};
+    }
+
+    auto body = created_body(*planned, settings_.public_base_url);
+    if (completion) completion->response_body = body;
+    bool stored = false;
+    try {
+        co_await deps_.challenges.insert(*planned, "api_key:" + principal.integration_id, completion);
+        stored = true;
+    } catch (const std::exception& e) {
+        spdlog::error("challenge insert failed tenant_id={} error={}", principal.tenant_id, e.what());
+    }
+    if (!stored) {
+        // Free the key so the client's retry runs at once instead of waiting out the claim.
+        if (idempotency_key) co_await deps_.idempotency.abandon(principal.tenant_id, *idempotency_key, fingerprint);
+        co_return error_response(error_for(problem::internal_create));
+    }
+    deps_.counters.count_challenge_event("created");
+    spdlog::info("challenge created challenge_id={} tenant_id={}", planned->id, planned->tenant_id);
+    co_return json_response(201, std::move(body));
+}
+
+boost::asio::awaitable<http::response> challenge_api::get(http::request_context& ctx) {
+    const auto key = presented_api_key(ctx.req);
+    if (key.empty()) co_return error_response(error_for(problem::missing_api_key));
+    const auto key_hash = crypto::sha256(key);
+    if (auto refused = refuse_if_rate_limited(key_hash)) co_return std::move(*refused);
+    const std::string id(ctx.param("challenge_id"));
+    // A malformed id cannot name a challenge; ask with an impossible one so the key is still
+    // checked in the same round trip (401 before 404).
+    const bool well_formed = crypto::is_uuid(id);
+    auto found = co_await deps_.challenges.authenticate_and_find(
+        key_hash, well_formed ? id : "00000000-0000-0000-0000-000000000000"
+    );
+    if (!found.principal) co_return error_response(error_for(problem::missing_api_key));
+    if (!found.challenge || !well_formed) co_return error_response(error_for(core::errc::challenge_not_found));
+    co_return json_response(200, status_body(*found.challenge, deps_.clock()));
+}
+
+boost::asio::awaitable<http::response> challenge_api::list(http::request_context& ctx) {
+    auto authorized = co_await authorize(ctx);
+    if (auto* refusal = std::get_if<http::response>(&authorized)) co_return std::move(*refusal);
+    const auto* principal = &std::get<storage::api_key_principal>(authorized);
+    auto parsed = parse_list_query(ctx.query);
+    if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
+    const auto& q = std::get<list_query>(parsed);
+    auto page = co_await deps_.challenges.list(principal->tenant_id, q.status, q.before_id, q.limit);
+    std::optional<std::string> cursor;
+    if (page.next_before_id) cursor = encode_cursor(*page.next_before_id);
+    co_return json_response(200, page_body(page.items, cursor, deps_.clock()));
+}
+
+boost::asio::awaitable<http::response> challenge_api::cancel(http::request_context& ctx) {
+    auto authorized = co_await authorize(ctx);
+    if (auto* refusal = std::get_if<http::response>(&authorized)) co_return std::move(*refusal);
+    const auto* principal = &std::get<storage::api_key_principal>(authorized);
+    const std::string id(ctx.param("challenge_id"));
+    if (!crypto::is_uuid(id)) co_return error_response(error_for(core::errc::challenge_not_found));
+    const auto now = deps_.clock();
+    auto moved = co_await deps_.challenges.transition(
+        principal->tenant_id, id, core::challenge_event::cancel, {}, "api_key:" + principal->integration_id, now
+    );
+    if (!moved) co_return error_response(error_for(moved.error()));
+    deps_.counters.count_challenge_event("cancel");
+    deps_.wake_delivery_worker();
+    co_return json_response(200, status_body(*moved, now));
+}
+
+}  // namespace chal::api

@@ -1,0 +1,64 @@
+// The /api/v1/challenges handlers: authenticate, rate-limit, parse, let the core decide,
+// store, answer. Each handler is fetch -> decide -> store; no rule is made here.
+#pragma once
+
+#include "api/metrics.hpp"
+#include "app/core/new_challenge.hpp"
+#include "app/core/rate_limit.hpp"
+#include "app/http/handler.hpp"
+#include "storage/challenge_store.hpp"
+#include "storage/idempotency_store.hpp"
+#include "storage/tenant_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+namespace chal::api {
+
+struct api_settings {
+    std::string public_base_url = "http://127.0.0.1:8080";
+    core::callback_url_policy callback_policy;
+    core::rate_limit per_key_limit;
+};
+
+struct api_dependencies {
+    storage::tenant_store& tenants;
+    storage::challenge_store& challenges;
+    storage::idempotency_store& idempotency;
+    metrics& counters;
+    core::clock_function clock;
+    std::function<void()> wake_delivery_worker;  // after a commit that may have queued a callback
+};
+
+class challenge_api {
+public:
+    challenge_api(api_dependencies deps, api_settings settings);
+
+    boost::asio::awaitable<http::response> create(http::request_context& ctx);
+    boost::asio::awaitable<http::response> get(http::request_context& ctx);
+    boost::asio::awaitable<http::response> list(http::request_context& ctx);
+    boost::asio::awaitable<http::response> cancel(http::request_context& ctx);
+
+private:
+    api_dependencies deps_;
+    api_settings settings_;
+    // Per-node buckets keyed by the key's hash; bounded by pruning full (idle) buckets.
+    std::unordered_map<std::string, core::token_bucket> buckets_;
+
+    std::optional<http::response> refuse_if_rate_limited(const std::string& key_hash);
+    // The calling key's principal, or the 401/429 to answer instead.
+    boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>> authorize(http::request_context& ctx);
+    boost::asio::awaitable<http::response> create_challenge(
+        const storage::api_key_principal& principal, const core::challenge_request& request,
+        std::optional<std::string> idempotency_key, std::string fingerprint
+    );
+};
+
+// The key from X-API-Key, else from `Authorization: Bearer`; empty when neither is present.
+std::string_view presented_api_key(const http::request& req) noexcept;
+
+}  // namespace chal::api

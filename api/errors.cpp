@@ -1,0 +1,78 @@
+#include "api/errors.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace chal::api {
+
+api_error error_for(core::errc e) {
+    using core::errc;
+    switch (e) {
+        case errc::target_required: return {400, "target_user_id or target_user_email is required"};
+        case errc::invalid_expiry: return {400, "expiry_minutes must be an integer between 1 and 10080"};
+        case errc::invalid_callback_url:
+            return {400, "callback_url must be an absolute https:// URL with a host and no user name or password"};
+        case errc::callback_scheme_not_allowed: return {400, "callback_url must use https://"};
+        case errc::invalid_email: return {400, "target_user_email is not a valid email address"};
+        case errc::field_too_long:
+            return {400, "A field is too long: context may have 2000 characters, callback_url 2048, identifiers 256"};
+        case errc::challenge_not_found: return {404, "Challenge not found"};
+        case errc::challenge_already_finished: return {409, "Challenge has already finished"};
+        case errc::challenge_expired: return {409, "Challenge has expired"};
+        case errc::invalid_transition: return {409, "Challenge cannot make that change in its current state"};
+        case errc::idempotency_key_invalid:
+            return {400, "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces"};
+        case errc::idempotency_key_reused:
+            return {422, "Idempotency-Key was already used with a different request; use a new key"};
+        case errc::idempotency_request_in_progress:
+            return {409, "A request with this Idempotency-Key is still being processed; retry shortly"};
+        case errc::slack_not_configured: return {400, "Slack is not configured for this tenant"};
+    }
+    return {500, "Internal server error"};
+}
+
+api_error error_for(const boost::system::error_code& ec) {
+    if (ec.category() == core::error_category()) return error_for(static_cast<core::errc>(ec.value()));
+    return error_for(problem::internal);
+}
+
+api_error error_for(problem p, std::string_view detail) {
+    switch (p) {
+        case problem::body_not_json_object: return {400, "Request body must be a JSON object"};
+        case problem::wrong_field_type: return {400, std::string(detail)};
+        case problem::unknown_integration_type:
+            return {400, "integration_type must be \"slack\" for a Slack challenge, or \"webhook\" or left out for a standard one"};
+        case problem::invalid_query: return {400, std::string(detail)};
+        case problem::missing_api_key: return {401, "Invalid or missing API key"};
+        case problem::payload_too_large: return {413, "Request body is larger than 65536 bytes"};
+        case problem::unsupported_media_type: return {415, "Content-Type must be application/json"};
+        case problem::rate_limited: return {429, "Too many requests for this API key; retry after the Retry-After delay"};
+        case problem::route_not_found: return {404, "No such endpoint"};
+        case problem::method_not_allowed: return {405, "Method not allowed for this endpoint"};
+        case problem::internal_create: return {500, "Failed to create challenge"};
+        case problem::internal: return {500, "Internal server error"};
+        case problem::not_ready: return {503, "Service not ready"};
+    }
+    return {500, "Internal server error"};
+}
+
+http::response error_response(unsigned status, std::string_view message) {
+    http::response res{static_cast<boost::beast::http::status>(status), 11};
+    res.set(boost::beast::http::field::content_type, "application/json");
+    res.set(boost::beast::http::field::cache_control, "no-store");
+    res.body() = boost::json::serialize(boost::json::object{{"error", message}});
+    return res;
+}
+
+http::response error_response(const api_error& e) {
+    return error_response(e.status, e.message);
+}
+
+http::response rate_limited_response(std::chrono::seconds retry_after) {
+    auto res = error_response(error_for(problem::rate_limited));
+    res.set(boost::beast::http::field::retry_after, std::to_string(retry_after.count()));
+    return res;
+}
+
+}  // namespace chal::api

@@ -1,0 +1,97 @@
+#include "api/metrics.hpp"
+
+#include <cstdio>
+
+namespace chal::api {
+namespace {
+
+std::string number(double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    return buffer;
+}
+
+}  // namespace
+
+void metrics::histogram::observe(double seconds) {
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+        if (seconds <= buckets[i]) ++counts[i];
+    }
+    ++count;
+    sum += seconds;
+}
+
+void metrics::observe_request(std::string_view route, std::string_view method, unsigned status, double seconds) {
+    ++requests_[{std::string(route), std::string(method), status}];
+    request_latency_[std::string(route)].observe(seconds);
+}
+
+void metrics::count_delivery_attempt(std::string_view outcome, double seconds) {
+    ++delivery_attempts_[std::string(outcome)];
+    attempt_latency_.observe(seconds);
+}
+
+void metrics::observe_first_attempt_delay(double seconds) {
+    first_attempt_delay_.observe(seconds);
+}
+
+void metrics::count_challenge_event(std::string_view event) {
+    ++challenge_events_[std::string(event)];
+}
+
+void metrics::render_histogram(std::string& out, std::string_view name, std::string_view labels, const histogram& h) {
+    const std::string sep = labels.empty() ? "" : ",";
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+        out += std::string(name) + "_bucket{" + std::string(labels) + sep + "le=\"" + number(buckets[i]) + "\"} " +
+               std::to_string(h.counts[i]) + "\n";
+    }
+    out += std::string(name) + "_bucket{" + std::string(labels) + sep + "le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    const std::string braces = labels.empty() ? "" : "{" + std::string(labels) + "}";
+    out += std::string(name) + "_sum" + braces + " " + number(h.sum) + "\n";
+    out += std::string(name) + "_count" + braces + " " + std::to_string(h.count) + "\n";
+}
+
+std::string metrics::render(const queue_gauges& gauges) const {
+    std::string out;
+    out += "# HELP challenge_http_requests_total HTTP requests by route, method and status.\n";
+    out += "# TYPE challenge_http_requests_total counter\n";
+    for (const auto& [key, value] : requests_) {
+        const auto& [route, method, status] = key;
+        out += "challenge_http_requests_total{route=\"" + route + "\",method=\"" + method + "\",status=\"" +
+               std::to_string(status) + "\"} " + std::to_string(value) + "\n";
+    }
+    out += "# HELP challenge_http_request_duration_seconds Time from request read to response written.\n";
+    out += "# TYPE challenge_http_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : request_latency_)
+        render_histogram(out, "challenge_http_request_duration_seconds", "route=\"" + route + "\"", h);
+
+    out += "# HELP challenge_webhook_attempts_total Callback delivery attempts by outcome.\n";
+    out += "# TYPE challenge_webhook_attempts_total counter\n";
+    for (const auto& [outcome, value] : delivery_attempts_)
+        out += "challenge_webhook_attempts_total{outcome=\"" + outcome + "\"} " + std::to_string(value) + "\n";
+    out += "# HELP challenge_webhook_attempt_duration_seconds Duration of callback attempts.\n";
+    out += "# TYPE challenge_webhook_attempt_duration_seconds histogram\n";
+    render_histogram(out, "challenge_webhook_attempt_duration_seconds", "", attempt_latency_);
+    out += "# HELP challenge_webhook_first_attempt_delay_seconds From enqueue to the start of the first attempt.\n";
+    out += "# TYPE challenge_webhook_first_attempt_delay_seconds histogram\n";
+    render_histogram(out, "challenge_webhook_first_attempt_delay_seconds", "", first_attempt_delay_);
+
+    out += "# HELP challenge_webhook_queue_depth Deliveries waiting (pending) or being attempted (in_flight).\n";
+    out += "# TYPE challenge_webhook_queue_depth gauge\n";
+    out += "challenge_webhook_queue_depth{state=\"pending\"} " + std::to_string(gauges.pending) + "\n";
+    out += "challenge_webhook_queue_depth{state=\"in_flight\"} " + std::to_string(gauges.in_flight) + "\n";
+    out += "# HELP challenge_webhook_oldest_unfinished_age_seconds Age of the oldest delivery not yet finished.\n";
+    out += "# TYPE challenge_webhook_oldest_unfinished_age_seconds gauge\n";
+    out += "challenge_webhook_oldest_unfinished_age_seconds " + number(gauges.oldest_unfinished_age_seconds.value_or(0)) + "\n";
+
+    out += "# HELP challenge_events_total Challenge lifecycle events (created, verify, expire, ...).\n";
+    out += "# TYPE challenge_events_total counter\n";
+    for (const auto& [event, value] : challenge_events_)
+        out += "challenge_events_total{event=\"" + event + "\"} " + std::to_string(value) + "\n";
+    out += "# HELP challenge_database_up Whether the last scrape reached PostgreSQL.\n";
+    out += "# TYPE challenge_database_up gauge\n";
+    out += std::string("challenge_database_up ") + (gauges.database_up ? "1" : "0") + "\n";
+    return out;
+}
+
+}  // namespace chal::api

@@ -1,0 +1,113 @@
+#include "app/service/config.hpp"
+
+#include "app/crypto/crypto.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <regex>
+#include <stdexcept>
+
+namespace chal::service {
+namespace {
+
+std::optional<std::string> env(const char* name) {
+    const char* value = std::getenv(name);
+    if (!value || !*value) return std::nullopt;
+    return std::string(value);
+}
+
+std::int64_t env_int(const char* name, std::int64_t fallback, std::int64_t min, std::int64_t max) {
+    auto text = env(name);
+    if (!text) return fallback;
+    std::int64_t value = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || ptr != text->data() + text->size() || value < min || value > max)
+        throw std::invalid_argument(
+            std::string(name) + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max)
+        );
+    return value;
+}
+
+double env_double(const char* name, double fallback) {
+    auto text = env(name);
+    if (!text) return fallback;
+    try {
+        std::size_t used = 0;
+        double value = std::stod(*text, &used);
+        if (used != text->size() || value < 0) throw std::invalid_argument(name);
+        return value;
+    } catch (const std::exception&) {
+        throw std::invalid_argument(std::string(name) + " must be a non-negative number");
+    }
+}
+
+bool env_bool(const char* name, bool fallback) {
+    auto text = env(name);
+    if (!text) return fallback;
+    if (*text == "1" || *text == "true" || *text == "yes") return true;
+    if (*text == "0" || *text == "false" || *text == "no") return false;
+    throw std::invalid_argument(std::string(name) + " must be true or false");
+}
+
+std::string default_instance_id() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return std::string(host) + "-" + std::to_string(getpid()) + "-" + crypto::hex_encode(crypto::random_bytes(4));
+}
+
+}  // namespace
+
+std::string redact_conninfo(std::string_view conninfo) {
+    std::string text(conninfo);
+    // URI form: scheme://user:password@host
+    static const std::regex uri_password(R"(^([a-z]+://[^:/@]*:)[^@]*@)");
+    text = std::regex_replace(text, uri_password, "$1***@");
+    // Key/value form and URI query: password=...
+    static const std::regex kv_password(R"((password\s*=\s*)('[^']*'|[^\s&]*))");
+    return std::regex_replace(text, kv_password, "$1***");
+}
+
+service_config read_config_from_environment() {
+    service_config c;
+    c.database.conninfo = env("DATABASE_URL").value_or("");
+    c.database.size = static_cast<std::size_t>(env_int("CHALLENGE_DB_POOL_SIZE", 16, 1, 1000));
+    c.database.statement_timeout = std::chrono::milliseconds{env_int("CHALLENGE_DB_STATEMENT_TIMEOUT_MS", 5000, 0, 600000)};
+    c.database.query_timeout = c.database.statement_timeout + std::chrono::milliseconds{2000};
+
+    c.server.address = env("CHALLENGE_LISTEN_ADDRESS").value_or("127.0.0.1");
+    c.server.port = static_cast<std::uint16_t>(env_int("CHALLENGE_PORT", 8080, 0, 65535));
+    c.server.body_limit = 64 * 1024;
+
+    c.api.public_base_url = env("CHALLENGE_PUBLIC_BASE_URL")
+                                .value_or("http://" + c.server.address + ":" + std::to_string(c.server.port));
+    const bool allow_http = env_bool("CHALLENGE_ALLOW_HTTP_CALLBACKS", false);
+    c.api.callback_policy.allow_plain_http = allow_http;
+    c.api.per_key_limit.per_second = env_double("CHALLENGE_RATE_LIMIT_PER_SECOND", 50);
+    c.api.per_key_limit.burst = env_double("CHALLENGE_RATE_LIMIT_BURST", 100);
+
+    c.outbound.allow_plain_http = allow_http;
+    c.outbound.address_policy.allow_loopback = env_bool("CHALLENGE_ALLOW_LOOPBACK_CALLBACKS", false);
+    c.outbound.address_policy.allow_private = env_bool("CHALLENGE_ALLOW_PRIVATE_CALLBACKS", false);
+
+    c.deliveries.max_in_flight = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_IN_FLIGHT", 256, 1, 100000));
+    c.deliveries.max_per_endpoint = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_PER_ENDPOINT", 8, 1, 10000));
+    c.deliveries.attempt_timeout = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000)};
+    c.deliveries.poll_interval = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_POLL_MS", 500, 10, 60000)};
+
+    if (auto key = env("CHALLENGE_MASTER_KEY")) {
+        auto raw = crypto::base64_decode(*key);
+        if (!raw || raw->size() != 32)
+            throw std::invalid_argument("CHALLENGE_MASTER_KEY must be 32 random bytes, base64-encoded");
+        c.master_key = *raw;
+    }
+    c.expiry_sweep_interval = std::chrono::milliseconds{env_int("CHALLENGE_EXPIRY_SWEEP_MS", 1000, 10, 600000)};
+    c.shutdown_grace = std::chrono::seconds{env_int("CHALLENGE_SHUTDOWN_GRACE_SECONDS", 10, 0, 600)};
+    c.log_level = env("CHALLENGE_LOG_LEVEL").value_or("info");
+    c.instance_id = env("CHALLENGE_INSTANCE_ID").value_or(default_instance_id());
+    c.deliveries.worker_id = c.instance_id;
+    return c;
+}
+
+}  // namespace chal::service

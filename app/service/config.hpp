@@ -1,0 +1,37 @@
+// All configuration, read once from the environment (documented in README, "Configuration").
+// Parts receive the sub-structs they need; nothing else reads the environment.
+#pragma once
+
+#include "api/challenge_api.hpp"
+#include "api/webhooks/delivery_worker.hpp"
+#include "app/http/client.hpp"
+#include "app/http/server.hpp"
+#include "storage/pg/pool.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace chal::service {
+
+struct service_config {
+    pg::pool_config database;
+    http::server_config server;
+    http::client_config outbound;
+    api::api_settings api;
+    api::webhooks::delivery_worker_config deliveries;
+    std::optional<std::string> master_key;  // 32 raw bytes, from base64
+    std::chrono::milliseconds expiry_sweep_interval{1000};
+    std::chrono::seconds shutdown_grace{10};
+    std::string log_level = "info";
+    std::string instance_id;
+};
+
+// Reads CHALLENGE_* variables and DATABASE_URL. Throws std::invalid_argument naming the
+// variable when a value is malformed.
+service_config read_config_from_environment();
+
+// The connection string with any password replaced by "***", for logs.
+std::string redact_conninfo(std::string_view conninfo);
+
+}  // namespace chal::service

@@ -1,0 +1,48 @@
+// Ends challenges whose deadline passed, with their callbacks, every sweep interval; and
+// forgets idempotency keys past retention. Safe with several instances (SKIP LOCKED).
+#pragma once
+
+#include "api/metrics.hpp"
+#include "app/core/time.hpp"
+#include "storage/challenge_store.hpp"
+#include "storage/idempotency_store.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+
+namespace chal::service {
+
+class expiry_sweeper {
+public:
+    expiry_sweeper(
+        boost::asio::any_io_executor executor,
+        storage::challenge_store& challenges,
+        storage::idempotency_store& idempotency,
+        api::metrics& counters,
+        core::clock_function clock,
+        std::chrono::milliseconds interval,
+        std::function<void()> on_expired
+    );
+
+    boost::asio::awaitable<void> run();  // until stop()
+    void stop();
+
+    // One pass: expires everything due now, in batches. Returns how many it expired.
+    boost::asio::awaitable<std::size_t> sweep_once();
+
+private:
+    storage::challenge_store& challenges_;
+    storage::idempotency_store& idempotency_;
+    api::metrics& counters_;
+    core::clock_function clock_;
+    std::chrono::milliseconds interval_;
+    std::function<void()> on_expired_;
+    boost::asio::steady_timer timer_;
+    bool stopping_ = false;
+};
+
+}  // namespace chal::service

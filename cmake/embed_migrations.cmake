@@ -1,0 +1,15 @@
+# Writes a .cpp that holds every storage/migrations/NNNN_name.sql as a string, so the binary
+# can migrate a database from wherever it is installed.
+file(GLOB files "${MIGRATIONS_DIR}/*.sql")
+list(SORT files)
+set(body "// Generated from storage/migrations by cmake/embed_migrations.cmake; do not edit.\n#include \"storage/migrations.hpp\"\n\nnamespace chal::storage {\n\nconst std::vector<migration>& all_migrations() {\n    static const std::vector<migration> list{\n")
+foreach(f ${files})
+    get_filename_component(name "${f}" NAME_WE)
+    string(REGEX MATCH "^[0-9]+" version "${name}")
+    math(EXPR version "${version}")
+    file(READ "${f}" sql)
+    string(APPEND body "        {${version}, \"${name}\", R\"chal_sql(${sql})chal_sql\"},\n")
+endforeach()
+string(APPEND body "    };\n    return list;\n}\n\n}  // namespace chal::storage\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,300 @@
+#include "storage/challenge_store.hpp"
+
+#include "app/core/callback.hpp"
+
+#include <algorithm>
+
+namespace chal::storage {
+namespace {
+
+// The column order challenge_from_row reads; every query below selects these first.
+#define CHAL_CHALLENGE_COLUMNS                                                                           \
+    "c.id, c.tenant_id, c.integration_id, c.origin, c.status, c.failure_reason, c.target_user_id, "     \
+    "c.target_user_email, c.context, c.requester_id, c.callback_url, c.created_at, c.expires_at, "      \
+    "c.started_at, c.completed_at, c.target_response, c.device_fingerprint::text, c.auth_method"
+constexpr int challenge_column_count = 18;
+
+constexpr pg::query insert_challenge{"insert_challenge", R"sql(
+    WITH c AS (
+        INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, target_user_email,
+                                context, requester_id, callback_url, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11)
+        RETURNING id, tenant_id, created_at)
+    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)
+    SELECT tenant_id, id, $12, 'created', NULL, 'initiated', created_at FROM c)sql"};
+
+constexpr pg::query insert_challenge_completing_key{"insert_challenge_completing_key", R"sql(
+    WITH c AS (
+        INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, target_user_email,
+                                context, requester_id, callback_url, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11)
+        RETURNING id, tenant_id, created_at),
+    a AS (
+        INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)
+        SELECT tenant_id, id, $12, 'created', NULL, 'initiated', created_at FROM c)
+    UPDATE idempotency_keys k SET completed = true, response_status = $15, response_body = $16
+    FROM c WHERE k.tenant_id = c.tenant_id AND k.key = $13 AND k.request_fingerprint = $14)sql"};
+
+constexpr pg::query select_challenge{"select_challenge",
+    "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c WHERE c.id = $1 AND c.tenant_id = $2"};
+
+constexpr pg::query select_challenge_by_id{"select_challenge_by_id",
+    "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c WHERE c.id = $1"};
+
+// LEFT JOIN so an unknown challenge still tells us whether the key was good (401 vs 404).
+constexpr pg::query select_challenge_for_key{"select_challenge_for_key",
+    "SELECT " CHAL_CHALLENGE_COLUMNS ", k.tenant_id, k.integration_id, i.kind, t.default_expiry_minutes "
+    "FROM api_keys k "
+    "JOIN integrations i ON i.id = k.integration_id "
+    "JOIN tenants t ON t.id = k.tenant_id "
+    "LEFT JOIN challenges c ON c.id = $2 AND c.tenant_id = k.tenant_id "
+    "WHERE k.key_hash = $1 AND k.revoked_at IS NULL"};
+
+constexpr pg::query select_challenge_page{"select_challenge_page",
+    "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c "
+    "WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::uuid IS NULL OR c.id < $3) "
+    "ORDER BY c.id DESC LIMIT $4"};
+
+// One statement per move: the WHERE clause is the core's rule (allowed source statuses and
+// the expiry condition), so two racing moves cannot both win; the audit row rides along.
+constexpr pg::query transition_challenge{"transition_challenge",
+    "WITH prior AS ("
+    "    SELECT id, status FROM challenges WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2) FOR UPDATE),"
+    " moved AS ("
+    "    UPDATE challenges c SET status = $3, failure_reason = $4,"
+    "        started_at = CASE WHEN $6 THEN $5 ELSE c.started_at END,"
+    "        completed_at = CASE WHEN $7 THEN (CASE WHEN $8 THEN c.expires_at ELSE $5 END) ELSE c.completed_at END,"
+    "        target_response = coalesce($9, c.target_response),"
+    "        device_fingerprint = coalesce($10::jsonb, c.device_fingerprint),"
+    "        auth_method = coalesce($11, c.auth_method)"
+    "    FROM prior"
+    "    WHERE c.id = prior.id AND prior.status = ANY($12::text[])"
+    "      AND (CASE WHEN $13 THEN c.expires_at > $5 ELSE c.expires_at <= $5 END)"
+    "    RETURNING " CHAL_CHALLENGE_COLUMNS ", prior.status AS status_before),"
+    " audit AS ("
+    "    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)"
+    "    SELECT tenant_id, id, $14, $15, status_before, status, $5 FROM moved)"
+    " SELECT moved.*, i.callback_url FROM moved JOIN integrations i ON i.id = moved.integration_id"};
+
+constexpr pg::query expire_due_challenges{"expire_due_challenges",
+    "WITH due AS ("
+    "    SELECT id, status FROM challenges"
+    "    WHERE status IN ('initiated', 'in-progress') AND expires_at <= $1"
+    "    ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
+    " moved AS ("
+    "    UPDATE challenges c SET status = 'expired', completed_at = c.expires_at FROM due WHERE c.id = due.id"
+    "    RETURNING " CHAL_CHALLENGE_COLUMNS ", due.status AS status_before),"
+    " audit AS ("
+    "    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)"
+    "    SELECT tenant_id, id, 'system:expiry', 'expire', status_before, status, $1 FROM moved)"
+    " SELECT moved.*, i.callback_url FROM moved JOIN integrations i ON i.id = moved.integration_id"};
+
+constexpr pg::query enqueue_deliveries{"enqueue_deliveries", R"sql(
+    INSERT INTO webhook_deliveries (id, event_id, tenant_id, integration_id, challenge_id, event_type, url, body,
+                                    state, next_attempt_at, created_at)
+    SELECT gen_random_uuid(), 'msg_' || replace(gen_random_uuid()::text, '-', ''), c.tenant_id, c.integration_id,
+           c.id, d.event_type, d.url, d.body, 'pending', $5, $5
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS d (challenge_id, event_type, url, body)
+    JOIN challenges c ON c.id = d.challenge_id
+    ON CONFLICT (challenge_id, event_type) DO NOTHING)sql"};
+
+#undef CHAL_CHALLENGE_COLUMNS
+
+template <class Enum>
+Enum parse_or_throw(std::optional<Enum> parsed, const char* what) {
+    if (!parsed) throw std::logic_error(std::string("unexpected ") + what + " in challenges row");
+    return *parsed;
+}
+
+pg::params challenge_insert_params(const core::challenge& c, const std::string& actor) {
+    pg::params p;
+    p.add(c.id)
+        .add(c.tenant_id)
+        .add(c.integration_id)
+        .add(core::to_string(c.origin))
+        .add(c.target_user_id)
+        .add(c.target_user_email)
+        .add(c.context)
+        .add(c.requester_id)
+        .add(c.callback_url)
+        .add(c.created_at)
+        .add(c.expires_at)
+        .add(actor);
+    return p;
+}
+
+// Callbacks for the challenges a statement just ended, keyed by the row's integration default.
+struct pending_callbacks {
+    std::vector<std::string> challenge_ids, event_types, urls, bodies;
+
+    void add_if_due(const core::challenge& c, const std::optional<std::string>& integration_default) {
+        auto url = core::callback_target(c, integration_default);
+        if (!url || !core::is_terminal(c.status)) return;
+        challenge_ids.push_back(c.id);
+        event_types.emplace_back(core::callback_event_type(c));
+        urls.push_back(*url);
+        bodies.push_back(core::callback_body(c));
+    }
+
+    bool empty() const { return challenge_ids.empty(); }
+
+    pg::params params(core::timestamp now) const {
+        pg::params p;
+        p.add_text_array(challenge_ids).add_text_array(event_types).add_text_array(urls).add_text_array(bodies).add(now);
+        return p;
+    }
+};
+
+}  // namespace
+
+core::challenge challenge_from_row(const pg::row& r) {
+    core::challenge c;
+    c.id = r.get<std::string>(0);
+    c.tenant_id = r.get<std::string>(1);
+    c.integration_id = r.get<std::string>(2);
+    c.origin = parse_or_throw(core::parse_challenge_origin(r.get<std::string>(3)), "origin");
+    c.status = parse_or_throw(core::parse_challenge_status(r.get<std::string>(4)), "status");
+    if (auto reason = r.get<std::optional<std::string>>(5))
+        c.failure = parse_or_throw(core::parse_failure_reason(*reason), "failure_reason");
+    c.target_user_id = r.get<std::optional<std::string>>(6);
+    c.target_user_email = r.get<std::optional<std::string>>(7);
+    c.context = r.get<std::optional<std::string>>(8);
+    c.requester_id = r.get<std::string>(9);
+    c.callback_url = r.get<std::optional<std::string>>(10);
+    c.created_at = r.get<core::timestamp>(11);
+    c.expires_at = r.get<core::timestamp>(12);
+    c.started_at = r.get<std::optional<core::timestamp>>(13);
+    c.completed_at = r.get<std::optional<core::timestamp>>(14);
+    c.target_response = r.get<std::optional<std::string>>(15);
+    c.device_fingerprint_json = r.get<std::optional<std::string>>(16);
+    c.auth_method = r.get<std::optional<std::string>>(17);
+    return c;
+}
+
+boost::asio::awaitable<void> challenge_store::insert(
+    core::challenge c, std::string actor, std::optional<idempotent_completion> completion
+) {
+    auto p = challenge_insert_params(c, actor);
+    if (!completion) {
+        co_await db_.execute(insert_challenge, p);
+        co_return;
+    }
+    p.add(completion->key)
+        .add(completion->request_fingerprint)
+        .add(static_cast<int>(completion->response_status))
+        .add(completion->response_body);
+    co_await db_.execute(insert_challenge_completing_key, p);
+}
+
+boost::asio::awaitable<std::optional<core::challenge>> challenge_store::find(std::string tenant_id, std::string id) {
+    auto rows = co_await db_.execute(select_challenge, pg::params{}.add(id).add(tenant_id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return challenge_from_row(rows[0]);
+}
+
+boost::asio::awaitable<std::optional<core::challenge>> challenge_store::find_by_id(std::string id) {
+    auto rows = co_await db_.execute(select_challenge_by_id, pg::params{}.add(id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return challenge_from_row(rows[0]);
+}
+
+boost::asio::awaitable<authenticated_lookup> challenge_store::authenticate_and_find(
+    std::string key_hash, std::string id
+) {
+    pg::params p;
+    p.add_bytea(key_hash).add(id);
+    auto rows = co_await db_.execute(select_challenge_for_key, p);
+    authenticated_lookup out;
+    if (rows.size() == 0) co_return out;
+    const auto row = rows[0];
+    constexpr int k = challenge_column_count;
+    out.principal = api_key_principal{
+        row.get<std::string>(k), row.get<std::string>(k + 1), row.get<std::string>(k + 2), row.get<int>(k + 3)};
+    if (!row.is_null(0)) out.challenge = challenge_from_row(row);
+    co_return out;
+}
+
+boost::asio::awaitable<challenge_page> challenge_store::list(
+    std::string tenant_id,
+    std::optional<core::challenge_status> status,
+    std::optional<std::string> before_id,
+    int limit
+) {
+    std::optional<std::string> status_text;
+    if (status) status_text = std::string(core::to_string(*status));
+    // One extra row tells whether another page exists without a count query.
+    auto rows = co_await db_.execute(
+        select_challenge_page, pg::params{}.add(tenant_id).add(status_text).add(before_id).add(limit + 1)
+    );
+    challenge_page page;
+    for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i)
+        page.items.push_back(challenge_from_row(rows[i]));
+    if (rows.size() > static_cast<std::size_t>(limit) && !page.items.empty()) page.next_before_id = page.items.back().id;
+    co_return page;
+}
+
+boost::asio::awaitable<core::result<core::challenge>> challenge_store::transition(
+    std::optional<std::string> tenant_id,
+    std::string id,
+    core::challenge_event event,
+    transition_details details,
+    std::string actor,
+    core::timestamp now
+) {
+    const auto& rule = core::rule_for(event);
+    std::vector<std::string> from;
+    for (auto s : rule.from) from.emplace_back(core::to_string(s));
+    std::optional<std::string> reason;
+    if (rule.reason) reason = std::string(core::to_string(*rule.reason));
+
+    pg::params p;
+    p.add(id)
+        .add(tenant_id)
+        .add(core::to_string(rule.to))
+        .add(reason)
+        .add(now)
+        .add(rule.to == core::challenge_status::in_progress)
+        .add(core::is_terminal(rule.to))
+        .add(event == core::challenge_event::expire)
+        .add(details.target_response)
+        .add(details.device_fingerprint_json)
+        .add(details.auth_method)
+        .add_text_array(from)
+        .add(rule.requires_unexpired)
+        .add(actor)
+        .add(core::to_string(event));
+
+    auto tx = co_await db_.begin();
+    auto rows = co_await tx.execute(transition_challenge, p);
+    if (rows.size() == 0) {
+        // Explain the refusal with the core's own reasoning on the current row.
+        auto current = co_await tx.execute(select_challenge_by_id, pg::params{}.add(id));
+        if (current.size() == 0) co_return core::errc::challenge_not_found;
+        auto c = challenge_from_row(current[0]);
+        if (tenant_id && c.tenant_id != *tenant_id) co_return core::errc::challenge_not_found;
+        auto refused = core::apply(c, event, now);
+        co_return refused ? core::result<core::challenge>(core::errc::invalid_transition) : refused;
+    }
+    auto moved = challenge_from_row(rows[0]);
+    pending_callbacks callbacks;
+    callbacks.add_if_due(moved, rows[0].get<std::optional<std::string>>(challenge_column_count + 1));
+    if (!callbacks.empty()) co_await tx.execute(enqueue_deliveries, callbacks.params(now));
+    co_await tx.commit();
+    co_return moved;
+}
+
+boost::asio::awaitable<std::vector<core::challenge>> challenge_store::expire_due(core::timestamp now, int limit) {
+    auto tx = co_await db_.begin();
+    auto rows = co_await tx.execute(expire_due_challenges, pg::params{}.add(now).add(limit));
+    std::vector<core::challenge> expired;
+    pending_callbacks callbacks;
+    for (const auto& row : rows) {
+        expired.push_back(challenge_from_row(row));
+        callbacks.add_if_due(expired.back(), row.get<std::optional<std::string>>(challenge_column_count + 1));
+    }
+    if (!callbacks.empty()) co_await tx.execute(enqueue_deliveries, callbacks.params(now));
+    co_await tx.commit();
+    co_return expired;
+}
+
+}  // namespace chal::storage

@@ -1,0 +1,93 @@
+// Challenges in PostgreSQL. Each lifecycle move is one conditional UPDATE built from the
+// core's transition rule, written together with its audit event and, when the challenge
+// ends, its callback delivery (transactional outbox): nothing is half-written.
+#pragma once
+
+#include "app/core/challenge.hpp"
+#include "storage/pg/pool.hpp"
+#include "storage/tenant_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chal::storage {
+
+// The idempotency key a create completes, with the response to replay for it.
+struct idempotent_completion {
+    std::string key;
+    std::string request_fingerprint;
+    unsigned response_status = 201;
+    std::string response_body;
+};
+
+// What a finished challenge brings with it (from the verification pages, later issues).
+struct transition_details {
+    std::optional<std::string> target_response;
+    std::optional<std::string> device_fingerprint_json;
+    std::optional<std::string> auth_method;
+};
+
+struct challenge_page {
+    std::vector<core::challenge> items;
+    std::optional<std::string> next_before_id;  // pass as before_id for the next page
+};
+
+struct authenticated_lookup {
+    std::optional<api_key_principal> principal;  // nullopt: the key is unknown or revoked
+    std::optional<core::challenge> challenge;    // nullopt: no such challenge in that tenant
+};
+
+class challenge_store {
+public:
+    explicit challenge_store(pg::pool& db) : db_(db) {}
+
+    // Inserts an initiated challenge and its "created" audit event in one statement; with a
+    // completion, the same statement marks the idempotency key done with its response.
+    boost::asio::awaitable<void> insert(
+        core::challenge c, std::string actor, std::optional<idempotent_completion> completion = std::nullopt
+    );
+
+    // A tenant-scoped read: another tenant's id is simply not found.
+    boost::asio::awaitable<std::optional<core::challenge>> find(std::string tenant_id, std::string id);
+
+    // Unscoped read for the public verification link (the id is the capability).
+    boost::asio::awaitable<std::optional<core::challenge>> find_by_id(std::string id);
+
+    // API key check and tenant-scoped read in one round trip (the status-poll hot path).
+    boost::asio::awaitable<authenticated_lookup> authenticate_and_find(std::string key_hash, std::string id);
+
+    // Newest first; `before_id` continues after the last item of the previous page.
+    boost::asio::awaitable<challenge_page> list(
+        std::string tenant_id,
+        std::optional<core::challenge_status> status,
+        std::optional<std::string> before_id,
+        int limit
+    );
+
+    // Applies `event` atomically. On success returns the challenge as stored; otherwise the
+    // core's reason (challenge_not_found, challenge_already_finished, challenge_expired,
+    // invalid_transition). `tenant_id` scopes the move when the caller is an API key.
+    boost::asio::awaitable<core::result<core::challenge>> transition(
+        std::optional<std::string> tenant_id,
+        std::string id,
+        core::challenge_event event,
+        transition_details details,
+        std::string actor,
+        core::timestamp now
+    );
+
+    // Expires up to `limit` live challenges whose deadline passed, with their audit events
+    // and callbacks, skipping rows another instance holds. Returns what it expired.
+    boost::asio::awaitable<std::vector<core::challenge>> expire_due(core::timestamp now, int limit);
+
+private:
+    pg::pool& db_;
+};
+
+// Maps a row whose first columns are the challenge columns in storage order.
+core::challenge challenge_from_row(const pg::row& row);
+
+}  // namespace chal::storage

@@ -1,0 +1,13 @@
+# Fails if any file in app/core includes Asio, Beast, libpq or spdlog.
+file(GLOB_RECURSE sources "${CORE_DIR}/*.hpp" "${CORE_DIR}/*.cpp")
+set(offenders "")
+foreach(f ${sources})
+    file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](boost/asio|boost/beast|libpq-fe\\.h|spdlog)")
+    if(lines)
+        list(APPEND offenders "${f}: ${lines}")
+    endif()
+endforeach()
+if(offenders)
+    message(FATAL_ERROR "app/core must not include I/O libraries:\n${offenders}")
+endif()
+message(STATUS "app/core includes no I/O library checked")
