@@ -52,7 +52,12 @@ constexpr pg::query select_challenge_for_key{"select_challenge_for_key",
 
 constexpr pg::query select_challenge_page{"select_challenge_page",
     "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c "
-    "WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::uuid IS NULL OR c.id < $3) "
+    "WHERE c.tenant_id = $1 AND ($3::uuid IS NULL OR c.id < $3) AND ("
+    // Filter on the status readers see: a lapsed live challenge is expired before the sweeper writes it.
+    "    $2::text IS NULL"
+    "    OR ($2 = 'expired' AND (c.status = 'expired' OR (c.status IN ('initiated', 'in-progress') AND c.expires_at <= $5)))"
+    "    OR ($2 IN ('initiated', 'in-progress') AND c.status = $2 AND c.expires_at > $5)"
+    "    OR ($2 IN ('verified', 'failed') AND c.status = $2)) "
     "ORDER BY c.id DESC LIMIT $4"};
 
 // One statement per move: the WHERE clause is the core's rule (allowed source statuses and
@@ -218,13 +223,14 @@ boost::asio::awaitable<challenge_page> challenge_store::list(
     std::string tenant_id,
     std::optional<core::challenge_status> status,
     std::optional<std::string> before_id,
-    int limit
+    int limit,
+    core::timestamp now
 ) {
     std::optional<std::string> status_text;
     if (status) status_text = std::string(core::to_string(*status));
     // One extra row tells whether another page exists without a count query.
     auto rows = co_await db_.execute(
-        select_challenge_page, pg::params{}.add(tenant_id).add(status_text).add(before_id).add(limit + 1)
+        select_challenge_page, pg::params{}.add(tenant_id).add(status_text).add(before_id).add(limit + 1).add(now)
     );
     challenge_page page;
     for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i)

@@ -59,12 +59,14 @@ public:
     // API key check and tenant-scoped read in one round trip (the status-poll hot path).
     boost::asio::awaitable<authenticated_lookup> authenticate_and_find(std::string key_hash, std::string id);
 
-    // Newest first; `before_id` continues after the last item of the previous page.
+    // Newest first; `before_id` continues after the last item of the previous page. `status`
+    // filters on the status observed at `now` (core::observed_status).
     boost::asio::awaitable<challenge_page> list(
         std::string tenant_id,
         std::optional<core::challenge_status> status,
         std::optional<std::string> before_id,
-        int limit
+        int limit,
+        core::timestamp now
     );
 
     // Applies `event` atomically. On success returns the challenge as stored; otherwise the

@@ -33,7 +33,7 @@ constexpr pg::query record_delivery_attempts{"record_delivery_attempts", R"sql(
         next_attempt_at = coalesce(r.next_attempt_at, d.next_attempt_at),
         lease_until = NULL, leased_by = NULL, next_trigger = 'scheduled',
         last_status = r.status_code, last_error = r.error_class,
-        finished_at = CASE WHEN r.next_state = 'pending' THEN NULL ELSE $13 END
+        finished_at = CASE WHEN r.next_state = 'pending' THEN NULL ELSE $13::timestamptz END
     FROM r
     WHERE d.id = r.delivery_id AND d.state = 'in_flight' AND d.leased_by = $12)sql"};
 
