@@ -184,9 +184,9 @@ boost::asio::awaitable<http::response> challenge_api::get(http::request_context&
     // A malformed id cannot name a challenge; ask with an impossible one so the key is still
     // checked in the same round trip (401 before 404).
     const bool well_formed = crypto::is_uuid(id);
-    auto found = co_await deps_.challenges.authenticate_and_find(
-        key_hash, well_formed ? id : "00000000-0000-0000-0000-000000000000"
-    );
+    // Named, not a conditional expression inside co_await: g++ 12 destroys such a temporary twice.
+    std::string lookup_id = well_formed ? id : std::string("00000000-0000-0000-0000-000000000000");
+    auto found = co_await deps_.challenges.authenticate_and_find(key_hash, std::move(lookup_id));
     if (!found.principal) co_return error_response(error_for(problem::missing_api_key));
     if (!found.challenge || !well_formed) co_return error_response(error_for(core::errc::challenge_not_found));
     co_return json_response(200, status_body(*found.challenge, deps_.clock()));
@@ -199,10 +199,11 @@ boost::asio::awaitable<http::response> challenge_api::list(http::request_context
     auto parsed = parse_list_query(ctx.query);
     if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
     const auto& q = std::get<list_query>(parsed);
-    auto page = co_await deps_.challenges.list(principal->tenant_id, q.status, q.before_id, q.limit);
+    const auto now = deps_.clock();
+    auto page = co_await deps_.challenges.list(principal->tenant_id, q.status, q.before_id, q.limit, now);
     std::optional<std::string> cursor;
     if (page.next_before_id) cursor = encode_cursor(*page.next_before_id);
-    co_return json_response(200, page_body(page.items, cursor, deps_.clock()));
+    co_return json_response(200, page_body(page.items, cursor, now));
 }
 
 boost::asio::awaitable<http::response> challenge_api::cancel(http::request_context& ctx) {

@@ -158,7 +158,7 @@ asio::awaitable<void> delivery_worker::attempt(storage::claimed_delivery d) {
     std::optional<std::string> secret;
     bool secret_ok = true;
     if (d.secret_sealed) {
-        secret = secrets_.open(*d.secret_sealed, "integration:" + d.integration_id + ":webhook_secret");
+        secret = secrets_.open(*d.secret_sealed, webhook_secret_context(d.integration_id));
         secret_ok = secret.has_value();
     }
 
@@ -190,7 +190,11 @@ asio::awaitable<void> delivery_worker::attempt(storage::claimed_delivery d) {
             if (sent->status < 200 || sent->status >= 300) record.error_class = "http_status";
         } else {
             outcome.timed_out = sent.error() == http::client_errc::timeout;
-            record.error_class = sent.error().message();
+            // Stable short names ("timeout", "forbidden_address") for the attempt log and metrics.
+            const auto& ec = sent.error();
+            record.error_class = ec.category() == http::client_category()
+                                     ? std::string(http::to_string(static_cast<http::client_errc>(ec.value())))
+                                     : ec.message();
         }
     }
     record.decision = core::decide_after_attempt(outcome, d.attempt_no, clock_(), crypto::random_unit());

@@ -4,6 +4,10 @@
 
 namespace chal::api::webhooks {
 
+std::string webhook_secret_context(std::string_view integration_id) {
+    return "integration:" + std::string(integration_id) + ":webhook_secret";
+}
+
 std::string legacy_signature(std::string_view secret, std::string_view body) {
     return "sha256=" + crypto::hex_encode(crypto::hmac_sha256(secret, body));
 }

@@ -12,6 +12,9 @@
 
 namespace chal::api::webhooks {
 
+// The associated data a webhook secret is sealed with, binding the ciphertext to its row.
+std::string webhook_secret_context(std::string_view integration_id);
+
 // "sha256=<hex>" over the raw body, keyed with the secret's bytes as the integrator typed it.
 std::string legacy_signature(std::string_view secret, std::string_view body);
 

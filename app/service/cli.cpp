@@ -1,5 +1,7 @@
 #include "app/service/cli.hpp"
 
+#include "api/api_keys.hpp"
+#include "api/webhooks/signature.hpp"
 #include "app/core/callback.hpp"
 #include "app/core/new_challenge.hpp"
 #include "app/crypto/crypto.hpp"
@@ -109,23 +111,12 @@ void print(const arguments& a, const boost::json::object& result, const std::str
     }
 }
 
-struct issued_key {
-    std::string key;
-    storage::new_api_key stored;
-};
-
-// "chk_" + 43 characters of base64url: 256 bits, so a hash without salt is enough at rest.
-issued_key issue_api_key() {
-    auto key = "chk_" + crypto::base64url_encode(crypto::random_bytes(32));
-    return {key, {crypto::sha256(key), key.substr(0, 12)}};
-}
-
 std::optional<std::string> seal_secret(const service_config& config, const std::string& integration_id,
                                        const std::optional<std::string>& secret) {
     if (!secret) return std::nullopt;
     if (!config.master_key) throw usage_error("CHALLENGE_MASTER_KEY is required to store a webhook secret");
     crypto::secret_box box(*config.master_key);
-    return box.seal(*secret, "integration:" + integration_id + ":webhook_secret");
+    return box.seal(*secret, api::webhooks::webhook_secret_context(integration_id));
 }
 
 std::string new_id() {
@@ -171,7 +162,7 @@ asio::awaitable<int> create_webhook_integration(
         }
     }
     const auto id = new_id();
-    auto key = issue_api_key();
+    auto key = api::issue_api_key();
     storage::integration_record integration{id, tenant_id, "webhook", name, callback_url, seal_secret(config, id, secret)};
     co_await tenants.create_integration(std::move(integration), key.stored);
     boost::json::object out{{"integration_id", id}, {"tenant_id", tenant_id}, {"api_key", key.key},
@@ -280,7 +271,7 @@ int run_command(const arguments& a) {
         const auto integration = a.required("integration");
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
             storage::tenant_store tenants(db);
-            auto key = issue_api_key();
+            auto key = api::issue_api_key();
             if (!co_await tenants.replace_api_key(integration, key.stored, core::system_now())) {
                 std::cerr << "no integration " << integration << "\n";
                 co_return 1;

@@ -95,6 +95,10 @@ service_config read_config_from_environment() {
     c.deliveries.max_per_endpoint = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_PER_ENDPOINT", 8, 1, 10000));
     c.deliveries.attempt_timeout = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000)};
     c.deliveries.poll_interval = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_POLL_MS", 500, 10, 60000)};
+    c.deliveries.lease = std::chrono::seconds{env_int("CHALLENGE_WEBHOOK_LEASE_SECONDS", 60, 2, 3600)};
+    // A lease shorter than an attempt would let a second instance resend a live attempt.
+    if (c.deliveries.lease < c.deliveries.attempt_timeout + std::chrono::seconds{1})
+        throw std::invalid_argument("CHALLENGE_WEBHOOK_LEASE_SECONDS must exceed CHALLENGE_WEBHOOK_TIMEOUT_MS by at least 1 s");
 
     if (auto key = env("CHALLENGE_MASTER_KEY")) {
         auto raw = crypto::base64_decode(*key);
