@@ -121,10 +121,10 @@ http_reply service_test::call(
     std::string body,
     std::vector<std::pair<std::string, std::string>> headers
 ) {
-    if (!service_) start_service();
+    if (!service_ && !target_port_) start_service();
     http::outgoing_request req;
     req.method = method;
-    req.url = "http://127.0.0.1:" + std::to_string(service_->port()) + path;
+    req.url = "http://127.0.0.1:" + std::to_string(target_port_ ? *target_port_ : service_->port()) + path;
     req.headers = std::move(headers);
     req.body = std::move(body);
     auto answer = testing::run(io_, client_->send(std::move(req)));
@@ -133,6 +133,16 @@ http_reply service_test::call(
         return {};
     }
     return {answer->status, answer->body, answer->headers};
+}
+
+std::optional<http_reply> service_test::try_call(boost::beast::http::verb method, std::string path) {
+    http::outgoing_request req;
+    req.method = method;
+    req.url = "http://127.0.0.1:" + std::to_string(target_port_ ? *target_port_ : service_->port()) + path;
+    req.total_timeout = std::chrono::milliseconds{2000};
+    auto answer = testing::run(io_, client_->send(std::move(req)));
+    if (!answer) return std::nullopt;
+    return http_reply{answer->status, answer->body, answer->headers};
 }
 
 http_reply service_test::create(std::string body, std::vector<std::pair<std::string, std::string>> extra) {

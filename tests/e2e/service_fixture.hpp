@@ -75,6 +75,8 @@ protected:
         std::string body = {},
         std::vector<std::pair<std::string, std::string>> headers = {}
     );
+    // As call(), but a connection failure is an answer (nullopt), not a test failure.
+    std::optional<http_reply> try_call(boost::beast::http::verb method, std::string path);
     // POST /api/v1/challenges with the tenant's key.
     http_reply create(std::string body, std::vector<std::pair<std::string, std::string>> extra = {});
     http_reply get_status(const std::string& id);
@@ -95,6 +97,8 @@ protected:
     std::unique_ptr<http::client> client_;
     std::unique_ptr<testing::webhook_receiver> receiver_;
     std::vector<std::unique_ptr<testing::webhook_receiver>> extra_receivers_;
+    // When set, call() talks to a service on this port (e.g. a child process) instead.
+    std::optional<std::uint16_t> target_port_;
     std::unique_ptr<running_service> service_;
     std::string api_key_;
 };
