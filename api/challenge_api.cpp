@@ -101,9 +101,13 @@ boost::asio::awaitable<http::response> challenge_api::create(http::request_conte
     // The contract's 500 text for any failure past validation, the database's included.
     std::optional<http::response> answer;
     try {
-        answer = co_await create_challenge(*principal, request.challenge, std::move(idempotency_key), std::move(fingerprint));
+        answer = co_await create_challenge(
+            *principal, request.challenge, std::move(idempotency_key), std::move(fingerprint), ctx.request_id
+        );
     } catch (const std::exception& e) {
-        spdlog::error("create_challenge failed tenant_id={} error={}", principal->tenant_id, e.what());
+        spdlog::error(
+            "create_challenge failed request_id={} tenant_id={} error={}", ctx.request_id, principal->tenant_id, e.what()
+        );
     }
     if (!answer) co_return error_response(error_for(problem::internal_create));
     co_return std::move(*answer);
@@ -113,7 +117,8 @@ boost::asio::awaitable<http::response> challenge_api::create_challenge(
     const storage::api_key_principal& principal,
     const core::challenge_request& request,
     std::optional<std::string> idempotency_key,
-    std::string fingerprint
+    std::string fingerprint,
+    std::string request_id
 ) {
     const auto now = deps_.clock();
     core::challenge_origin_facts origin{
@@ -163,7 +168,7 @@ boost::asio::awaitable<http::response> challenge_api::create_challenge(
         co_await deps_.challenges.insert(*planned, "api_key:" + principal.integration_id, completion);
         stored = true;
     } catch (const std::exception& e) {
-        spdlog::error("challenge insert failed tenant_id={} error={}", principal.tenant_id, e.what());
+        spdlog::error("challenge insert failed request_id={} tenant_id={} error={}", request_id, principal.tenant_id, e.what());
     }
     if (!stored) {
         // Free the key so the client's retry runs at once instead of waiting out the claim.
@@ -171,7 +176,9 @@ boost::asio::awaitable<http::response> challenge_api::create_challenge(
         co_return error_response(error_for(problem::internal_create));
     }
     deps_.counters.count_challenge_event("created");
-    spdlog::info("challenge created challenge_id={} tenant_id={}", planned->id, planned->tenant_id);
+    spdlog::info(
+        "challenge created request_id={} challenge_id={} tenant_id={}", request_id, planned->id, planned->tenant_id
+    );
     co_return json_response(201, std::move(body));
 }
 
@@ -218,6 +225,7 @@ boost::asio::awaitable<http::response> challenge_api::cancel(http::request_conte
     );
     if (!moved) co_return error_response(error_for(moved.error()));
     deps_.counters.count_challenge_event("cancel");
+    spdlog::info("challenge canceled request_id={} challenge_id={} tenant_id={}", ctx.request_id, id, principal->tenant_id);
     deps_.wake_delivery_worker();
     co_return json_response(200, status_body(*moved, now));
 }

@@ -54,7 +54,7 @@ private:
     boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>> authorize(http::request_context& ctx);
     boost::asio::awaitable<http::response> create_challenge(
         const storage::api_key_principal& principal, const core::challenge_request& request,
-        std::optional<std::string> idempotency_key, std::string fingerprint
+        std::optional<std::string> idempotency_key, std::string fingerprint, std::string request_id
     );
 };
 

@@ -14,7 +14,8 @@ api_error error_for(core::errc e) {
         case errc::invalid_callback_url:
             return {400, "callback_url must be an absolute https:// URL with a host and no user name or password"};
         case errc::callback_scheme_not_allowed: return {400, "callback_url must use https://"};
-        case errc::invalid_email: return {400, "target_user_email is not a valid email address"};
+        case errc::invalid_email:
+            return {400, "target_user_email must be at most 254 characters without control characters"};
         case errc::field_too_long:
             return {400, "A field is too long: context may have 2000 characters, callback_url 2048, identifiers 256"};
         case errc::challenge_not_found: return {404, "Challenge not found"};

@@ -22,13 +22,11 @@ bool is_valid_expiry_minutes(std::int64_t minutes) noexcept {
     return minutes >= min_expiry_minutes && minutes <= max_expiry_minutes;
 }
 
-bool looks_like_email(std::string_view text) noexcept {
+bool is_acceptable_target_email(std::string_view text) noexcept {
     if (text.size() > 254) return false;
-    const auto at = text.find('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 >= text.size()) return false;
-    if (text.find('@', at + 1) != std::string_view::npos) return false;
     return std::none_of(text.begin(), text.end(), [](char c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '<' || c == '>';
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
     });
 }
 
@@ -55,7 +53,7 @@ result<challenge> plan_challenge(
     const auto target_id = non_empty(request.target_user_id);
     const auto target_email = non_empty(request.target_user_email);
     if (!target_id && !target_email) return errc::target_required;
-    if (target_email && !looks_like_email(*target_email)) return errc::invalid_email;
+    if (target_email && !is_acceptable_target_email(*target_email)) return errc::invalid_email;
     if (too_long(target_id, max_identifier_length) || too_long(request.requester_id, max_identifier_length) ||
         too_long(request.context, max_context_length) || too_long(request.callback_url, 2048))
         return errc::field_too_long;

@@ -55,8 +55,10 @@ result<void> validate_callback_url(std::string_view url, const callback_url_poli
 
 bool is_valid_expiry_minutes(std::int64_t minutes) noexcept;
 
-// A pragmatic address check (one @, non-empty parts, no spaces, at most 254 characters); the
-// identity provider is the authority on what the address really is.
-bool looks_like_email(std::string_view text) noexcept;
+// What a target email may be: at most 254 characters with no control characters. Deliberately
+// loose: the published guide's own example sends "[email protected]" (an obfuscation
+// artefact) and must work unchanged, and the identity provider's authenticated email is what
+// is compared with it; an address that is no address simply never matches.
+bool is_acceptable_target_email(std::string_view text) noexcept;
 
 }  // namespace chal::core
