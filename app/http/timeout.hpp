@@ -4,6 +4,8 @@
 // client's DNS lookup walks away from its resolver (see client.cpp).
 #pragma once
 
+#include "app/async/deadline.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -29,76 +31,23 @@ public:
         : boost::system::system_error(make_error_code(boost::asio::error::timed_out), operation) {}
 };
 
-namespace detail {
-
-// Asio's operator|| waits for the first operation to *succeed*: an operation that throws does
-// not win, so the race would go on until the timer fired and report a timeout instead of the
-// real error. Exceptions therefore travel as values through the race and are rethrown after.
-// A struct, not a std::variant: operator|| flattens variant results into its own variant.
-template <class T>
-struct captured {
-    std::optional<T> value;
-    std::exception_ptr failure;
-};
-
-template <class T>
-boost::asio::awaitable<captured<T>> capture_exception(boost::asio::awaitable<T> operation) {
-    captured<T> out;
-    try {
-        out.value.emplace(co_await std::move(operation));
-    } catch (...) {
-        out.failure = std::current_exception();
-    }
-    co_return out;
-}
-
-inline boost::asio::awaitable<std::exception_ptr> capture_exception(boost::asio::awaitable<void> operation) {
-    std::exception_ptr failure;
-    try {
-        co_await std::move(operation);
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    co_return failure;
-}
-
-}  // namespace detail
-
 // Runs `operation`, or throws timeout_error once `limit` has passed (the operation is then
-// cancelled and awaited). Exceptions from the operation propagate unchanged. T must be
-// movable. `what` is taken by value: the coroutine may be co_spawned and outlive the caller's
-// string.
+// cancelled and awaited). Exceptions from the operation propagate unchanged. `what` is taken by
+// value: the coroutine may be co_spawned and outlive the caller's string.
 template <class T>
 boost::asio::awaitable<T> with_timeout(
     boost::asio::awaitable<T> operation, std::chrono::steady_clock::duration limit, std::string what
 ) {
-    boost::asio::steady_timer timer{co_await boost::asio::this_coro::executor, limit};
-    auto winner = co_await boost::asio::experimental::awaitable_operators::operator||(
-        detail::capture_exception(std::move(operation)), timer.async_wait(boost::asio::use_awaitable)
-    );
-    if (winner.index() == 1) {
-        throw timeout_error{what};
-    }
-    auto& outcome = std::get<0>(winner);
-    if (outcome.failure) {
-        std::rethrow_exception(outcome.failure);
-    }
-    co_return std::move(*outcome.value);
+    auto value = co_await async::run_within(std::move(operation), limit);
+    if (!value) throw timeout_error{what};
+    co_return std::move(*value);
 }
 
 inline boost::asio::awaitable<void> with_timeout(
     boost::asio::awaitable<void> operation, std::chrono::steady_clock::duration limit, std::string what
 ) {
-    boost::asio::steady_timer timer{co_await boost::asio::this_coro::executor, limit};
-    auto winner = co_await boost::asio::experimental::awaitable_operators::operator||(
-        detail::capture_exception(std::move(operation)), timer.async_wait(boost::asio::use_awaitable)
-    );
-    if (winner.index() == 1) {
-        throw timeout_error{what};
-    }
-    if (auto failure = std::get<0>(winner)) {
-        std::rethrow_exception(failure);
-    }
+    const bool finished = co_await async::run_within(std::move(operation), limit);
+    if (!finished) throw timeout_error{what};
 }
 
 }  // namespace chal::http
