@@ -345,7 +345,7 @@ int run_command(const arguments& a) {
             const auto tenant_id = new_id();
             storage::tenant_record tenant{tenant_id, "Demo", static_cast<int>(core::default_expiry.count())};
             co_await tenants.create_tenant(std::move(tenant));
-            std::cout << "Demo tenant " << tenant_id << " created.\n";
+            if (!a.json) std::cout << "Demo tenant " << tenant_id << " created.\n";
             co_return co_await create_webhook_integration(db, config, a, tenant_id, "Demo webhook", std::nullopt, std::nullopt);
         });
     }
