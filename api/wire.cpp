@@ -1,5 +1,6 @@
 #include "api/wire.hpp"
 
+#include "app/core/json_values.hpp"
 #include "app/crypto/crypto.hpp"
 
 #include <boost/json/parse.hpp>
@@ -29,19 +30,6 @@ std::optional<api_error> read_string(
     return std::nullopt;
 }
 
-boost::json::value optional_string(const std::optional<std::string>& s) {
-    if (s) return boost::json::value(*s);
-    return nullptr;
-}
-
-boost::json::value device_details(const std::optional<std::string>& json) {
-    if (!json) return nullptr;
-    boost::system::error_code ec;
-    auto value = boost::json::parse(*json, ec);
-    if (ec || !value.is_object()) return nullptr;
-    return value;
-}
-
 boost::json::object status_object(const core::challenge& c, core::timestamp now) {
     const auto observed = core::observed_status(c, now);
     // A lapsed challenge the sweeper has not reached yet reads exactly as it will once written.
@@ -52,16 +40,16 @@ boost::json::object status_object(const core::challenge& c, core::timestamp now)
     o["status"] = core::to_string(observed);
     o["created_at"] = core::format_rfc3339(c.created_at);
     o["expires_at"] = core::format_rfc3339(c.expires_at);
-    o["completed_at"] = completed_at ? boost::json::value(core::format_rfc3339(*completed_at)) : nullptr;
+    o["completed_at"] = core::json_or_null(completed_at);
     o["is_expired"] = observed == core::challenge_status::expired;
-    o["device_fingerprint"] = device_details(c.device_fingerprint_json);
+    o["device_fingerprint"] = core::device_details_json(c.device_fingerprint_json);
     o["failure_reason"] = c.failure ? boost::json::value(core::to_string(*c.failure)) : nullptr;
-    o["target_user_id"] = optional_string(c.target_user_id);
-    o["target_user_email"] = optional_string(c.target_user_email);
+    o["target_user_id"] = core::json_or_null(c.target_user_id);
+    o["target_user_email"] = core::json_or_null(c.target_user_email);
     o["requester_id"] = c.requester_id;
-    o["context"] = optional_string(c.context);
-    o["target_response"] = optional_string(c.target_response);
-    o["auth_method"] = optional_string(c.auth_method);
+    o["context"] = core::json_or_null(c.context);
+    o["target_response"] = core::json_or_null(c.target_response);
+    o["auth_method"] = core::json_or_null(c.auth_method);
     o["origin"] = core::to_string(c.origin);
     return o;
 }

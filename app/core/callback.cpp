@@ -1,6 +1,7 @@
 #include "app/core/callback.hpp"
 
-#include <boost/json/parse.hpp>
+#include "app/core/json_values.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -10,26 +11,6 @@
 
 namespace chal::core {
 namespace {
-
-boost::json::value optional_string(const std::optional<std::string>& s) {
-    if (s) return boost::json::value(*s);
-    return nullptr;
-}
-
-boost::json::value optional_time(const std::optional<timestamp>& t) {
-    if (t) return boost::json::value(format_rfc3339(*t));
-    return nullptr;
-}
-
-// Collected device details are stored as the JSON object the page produced; anything else
-// (never expected) is passed on as null rather than breaking the callback.
-boost::json::value device_details(const std::optional<std::string>& json) {
-    if (!json) return nullptr;
-    boost::system::error_code ec;
-    auto value = boost::json::parse(*json, ec);
-    if (ec || !value.is_object()) return nullptr;
-    return value;
-}
 
 std::string human_duration(std::chrono::seconds s) {
     using namespace std::chrono;
@@ -58,15 +39,15 @@ std::string callback_body(const challenge& c) {
     body["status"] = to_string(c.status);
     body["failure_reason"] = c.failure ? boost::json::value(to_string(*c.failure)) : nullptr;
     body["created_at"] = format_rfc3339(c.created_at);
-    body["completed_at"] = optional_time(c.completed_at);
+    body["completed_at"] = json_or_null(c.completed_at);
     body["expires_at"] = format_rfc3339(c.expires_at);
-    body["target_user_id"] = optional_string(c.target_user_id);
-    body["target_user_email"] = optional_string(c.target_user_email);
+    body["target_user_id"] = json_or_null(c.target_user_id);
+    body["target_user_email"] = json_or_null(c.target_user_email);
     body["requester_id"] = c.requester_id;
-    body["context"] = optional_string(c.context);
-    body["target_response"] = optional_string(c.target_response);
-    body["device_fingerprint"] = device_details(c.device_fingerprint_json);
-    body["auth_method"] = optional_string(c.auth_method);
+    body["context"] = json_or_null(c.context);
+    body["target_response"] = json_or_null(c.target_response);
+    body["device_fingerprint"] = device_details_json(c.device_fingerprint_json);
+    body["auth_method"] = json_or_null(c.auth_method);
     return boost::json::serialize(body);
 }
 

@@ -1,0 +1,21 @@
+// The JSON shapes every wire format shares (callbacks, REST responses, later Slack and MCP):
+// absent values as null, times as RFC 3339, stored device details as an object.
+#pragma once
+
+#include "app/core/time.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+
+namespace chal::core {
+
+boost::json::value json_or_null(const std::optional<std::string>& s);
+boost::json::value json_or_null(const std::optional<timestamp>& t);
+
+// Device details are stored as the JSON object the page produced; anything else (never
+// expected) reads as null rather than breaking a response or a callback.
+boost::json::value device_details_json(const std::optional<std::string>& stored);
+
+}  // namespace chal::core
