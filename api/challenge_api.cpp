@@ -97,7 +97,9 @@ boost::asio::awaitable<http::response> challenge_api::create(http::request_conte
             co_return error_response(error_for(core::errc::idempotency_key_invalid));
         idempotency_key = std::string(it->value());
     }
-    auto fingerprint = crypto::sha256_hex("POST /api/v1/challenges\n" + ctx.req.body());
+    // Only a request that can be replayed needs its fingerprint (the create hot path skips it).
+    std::string fingerprint;
+    if (idempotency_key) fingerprint = crypto::sha256_hex("POST /api/v1/challenges\n" + ctx.req.body());
     // The contract's 500 text for any failure past validation, the database's included.
     std::optional<http::response> answer;
     try {
