@@ -93,6 +93,9 @@ service_config read_config_from_environment() {
 
     c.deliveries.max_in_flight = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_IN_FLIGHT", 256, 1, 100000));
     c.deliveries.max_per_endpoint = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_PER_ENDPOINT", 8, 1, 10000));
+    // Keep as many idle connections per host as attempts may run at once, so a busy endpoint
+    // reuses connections instead of opening (and leaving in TIME_WAIT) one per attempt.
+    c.outbound.max_idle_per_host = static_cast<std::size_t>(c.deliveries.max_per_endpoint);
     c.deliveries.attempt_timeout = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000)};
     c.deliveries.poll_interval = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_POLL_MS", 500, 10, 60000)};
     c.deliveries.lease = std::chrono::seconds{env_int("CHALLENGE_WEBHOOK_LEASE_SECONDS", 60, 2, 3600)};
