@@ -7,13 +7,18 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <libpq-fe.h>
 
+#include <cstdint>
 #include <cstring>
+#include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -146,16 +151,30 @@ connect_parameters parse_conninfo(const connection_config& config) {
     return out;
 }
 
+// A command's deadline without racing two coroutines (which costs frames, a co_spawn and a
+// thrown operation_aborted per statement): one timer per connection, armed per command, whose
+// expiry cancels the socket wait. Shared with the timer's handler, which may run after the
+// connection is gone or after the command it was armed for has finished: `generation` and the
+// nulled `socket` make such a late handler a no-op.
+struct command_watchdog {
+    asio::posix::stream_descriptor* socket = nullptr;
+    std::uint64_t generation = 0;
+    bool fired = false;
+};
+
 }  // namespace
 
 struct connection::impl {
     impl(asio::any_io_executor io, connection_config config_)
-        : socket{std::move(io)}, config{std::move(config_)} {}
+        : socket{io}, deadline{io}, watchdog{std::make_shared<command_watchdog>()}, config{std::move(config_)} {
+        watchdog->socket = &socket;
+    }
 
     impl(const impl&) = delete;
     impl& operator=(const impl&) = delete;
 
     ~impl() {
+        watchdog->socket = nullptr;
         // libpq owns the descriptor: Asio must forget it, never close it (B.9.5).
         socket.release();
         if (conn == nullptr) {
@@ -281,6 +300,7 @@ struct connection::impl {
             if (pending < 0) {
                 throw_broken(tag, "could not send");
             }
+            throw_if_timed_out(tag);
             auto ready = co_await (
                 socket.async_wait(wait_type::wait_read, asio::use_awaitable) ||
                 socket.async_wait(wait_type::wait_write, asio::use_awaitable)
@@ -291,10 +311,15 @@ struct connection::impl {
         }
     }
 
-    // Waits until PQgetResult will not block. Input is consumed *before* waiting: data that
-    // arrived while nobody waited produced its readiness edge already (Asio's epoll reactor is
-    // edge-triggered), so waiting first could miss it.
-    asio::awaitable<void> wait_for_result(const char* tag) {
+    // Waits until PQgetResult will not block. Input is normally consumed *before* waiting: data
+    // that arrived while nobody waited produced its readiness edge already (Asio's epoll reactor
+    // is edge-triggered), so waiting first could miss it. Right after a send that cannot be:
+    // the answer arrives after the send, and the one thread running this io_context registers
+    // the wait before it next polls, so `just_sent` skips a read that would only say EAGAIN.
+    asio::awaitable<void> wait_for_result(const char* tag, bool just_sent) {
+        if (just_sent) {
+            co_await wait_readable(tag);
+        }
         for (;;) {
             if (PQconsumeInput(conn) == 0) {
                 broken = true;
@@ -307,8 +332,44 @@ struct connection::impl {
             if (PQisBusy(conn) == 0) {
                 co_return;
             }
-            co_await socket.async_wait(wait_type::wait_read, asio::use_awaitable);
+            co_await wait_readable(tag);
         }
+    }
+
+    // One socket wait; an error code, not an exception, on the paths that end in an error.
+    asio::awaitable<void> wait_readable(const char* tag) {
+        throw_if_timed_out(tag);
+        auto [failure] = co_await socket.async_wait(wait_type::wait_read, asio::as_tuple(asio::use_awaitable));
+        if (failure) {
+            throw_if_timed_out(tag);
+            throw boost::system::system_error(failure, std::string{"pg query="} + tag + " wait");
+        }
+    }
+
+    void throw_if_timed_out(const char* tag) const {
+        if (watchdog->fired) {
+            throw timeout_error(
+                detail::timeout_text(std::string{"pg query="} + tag, config.query_timeout), true
+            );
+        }
+    }
+
+    void arm_watchdog() {
+        watchdog->fired = false;
+        const std::uint64_t generation = ++watchdog->generation;
+        deadline.expires_after(config.query_timeout);
+        deadline.async_wait([w = watchdog, generation](const boost::system::error_code& ec) {
+            if (ec || w->generation != generation || w->socket == nullptr) {
+                return;
+            }
+            w->fired = true;
+            w->socket->cancel();
+        });
+    }
+
+    void disarm_watchdog() {
+        ++watchdog->generation;
+        deadline.cancel();
     }
 
     [[noreturn]] void throw_result_error(const char* tag, const PGresult* failed) {
@@ -358,8 +419,10 @@ struct connection::impl {
         result last;
         result first_failure;
         bool failed = false;
+        bool just_sent = true;
         for (;;) {
-            co_await wait_for_result(tag);
+            co_await wait_for_result(tag, just_sent);
+            just_sent = false;
             PGresult* raw = PQgetResult(conn);
             if (raw == nullptr) {
                 break;
@@ -455,20 +518,28 @@ struct connection::impl {
     // Bounds a whole command by query_timeout. Afterwards the connection is broken if the
     // command did not end cleanly: a timeout, a cancellation, or an exception mid-protocol.
     asio::awaitable<result> guarded(asio::awaitable<result> command, const char* tag) {
+        arm_watchdog();
+        std::exception_ptr failure;
         try {
-            co_return co_await with_timeout(
-                std::move(command), config.query_timeout, std::string{"pg query="} + tag
-            );
-        } catch (const timeout_error& e) {
-            broken = true;
-            log(log_level::warn, std::string{e.what()} + " target=" + target + "; dropping the connection");
-            throw;
+            result done = co_await std::move(command);
+            disarm_watchdog();
+            co_return done;
         } catch (...) {
-            if (in_flight) {
-                broken = true;
-            }
-            throw;
+            failure = std::current_exception();
         }
+        const bool timed_out = watchdog->fired;
+        disarm_watchdog();
+        if (timed_out) {
+            broken = true;
+            const timeout_error e{
+                detail::timeout_text(std::string{"pg query="} + tag, config.query_timeout), true};
+            log(log_level::warn, std::string{e.what()} + " target=" + target + "; dropping the connection");
+            throw e;
+        }
+        if (in_flight) {
+            broken = true;
+        }
+        std::rethrow_exception(failure);
     }
 
     void check_usable(const char* tag) const {
@@ -500,6 +571,8 @@ struct connection::impl {
     };
 
     asio::posix::stream_descriptor socket;
+    asio::steady_timer deadline;
+    std::shared_ptr<command_watchdog> watchdog;
     connection_config config;
     PGconn* conn = nullptr;
     std::string target;
