@@ -35,8 +35,15 @@ cipher_ctx new_cipher_ctx() {
 }  // namespace
 
 std::string sha256(std::string_view data) {
+    // SHA256() looks the implementation up in the provider registry on every call (OpenSSL 3);
+    // every API request hashes its key, so the lookup is done once.
+    static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> sha256_md{
+        EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free};
+    if (!sha256_md) throw std::runtime_error("SHA-256 is not available");
     std::string out(SHA256_DIGEST_LENGTH, '\0');
-    SHA256(bytes(data), data.size(), bytes(out));
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), bytes(out), &length, sha256_md.get(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
     return out;
 }
 
