@@ -36,6 +36,7 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
+// Bounds the per-key maps (rate buckets, cached principals) against floods of distinct keys.
 constexpr std::size_t max_rate_buckets = 100'000;
 
 }  // namespace
@@ -62,9 +63,29 @@ boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>>
     if (key.empty()) co_return error_response(error_for(problem::missing_api_key));
     const auto key_hash = crypto::sha256(key);
     if (auto refused = refuse_if_rate_limited(key_hash)) co_return std::move(*refused);
-    auto principal = co_await deps_.tenants.authenticate(key_hash);
+    auto principal = co_await look_up_principal(key_hash);
     if (!principal) co_return error_response(error_for(problem::missing_api_key));
     co_return std::move(*principal);
+}
+
+boost::asio::awaitable<std::optional<storage::api_key_principal>> challenge_api::look_up_principal(
+    std::string key_hash
+) {
+    const auto ttl = settings_.principal_cache_ttl;
+    if (ttl.count() <= 0) co_return co_await deps_.tenants.authenticate(key_hash);
+    const auto now = std::chrono::steady_clock::now();
+    if (auto hit = principals_.find(key_hash); hit != principals_.end()) {
+        if (now - hit->second.fetched < ttl) co_return hit->second.principal;
+        principals_.erase(hit);
+    }
+    auto principal = co_await deps_.tenants.authenticate(key_hash);
+    if (!principal) co_return std::nullopt;
+    if (principals_.size() >= max_rate_buckets) {
+        const auto fetched_now = std::chrono::steady_clock::now();
+        std::erase_if(principals_, [&](const auto& entry) { return fetched_now - entry.second.fetched >= ttl; });
+    }
+    if (principals_.size() < max_rate_buckets) principals_.insert_or_assign(key_hash, cached_principal{*principal, now});
+    co_return principal;
 }
 
 std::optional<http::response> challenge_api::refuse_if_rate_limited(const std::string& key_hash) {

@@ -12,7 +12,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -23,6 +25,9 @@ struct api_settings {
     std::string public_base_url = "http://127.0.0.1:8080";
     core::callback_url_policy callback_policy;
     core::rate_limit per_key_limit;
+    // How long this node trusts an API key lookup before asking the database again; a revoked or
+    // regenerated key keeps working on other nodes for at most this long. Zero: every request asks.
+    std::chrono::milliseconds principal_cache_ttl{2000};
 };
 
 struct api_dependencies {
@@ -48,6 +53,14 @@ private:
     api_settings settings_;
     // Per-node buckets keyed by the key's hash; bounded by pruning full (idle) buckets.
     std::unordered_map<std::string, core::token_bucket> buckets_;
+    // Recent successful key lookups by key hash (failures are never cached: a new key works at once).
+    struct cached_principal {
+        storage::api_key_principal principal;
+        std::chrono::steady_clock::time_point fetched;
+    };
+    std::unordered_map<std::string, cached_principal> principals_;
+
+    boost::asio::awaitable<std::optional<storage::api_key_principal>> look_up_principal(std::string key_hash);
 
     std::optional<http::response> refuse_if_rate_limited(const std::string& key_hash);
     // The calling key's principal, or the 401/429 to answer instead.

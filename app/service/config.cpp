@@ -86,6 +86,7 @@ service_config read_config_from_environment() {
     c.api.callback_policy.allow_plain_http = allow_http;
     c.api.per_key_limit.per_second = env_double("CHALLENGE_RATE_LIMIT_PER_SECOND", 50);
     c.api.per_key_limit.burst = env_double("CHALLENGE_RATE_LIMIT_BURST", 100);
+    c.api.principal_cache_ttl = std::chrono::milliseconds{env_int("CHALLENGE_API_KEY_CACHE_MS", 2000, 0, 60000)};
 
     c.outbound.allow_plain_http = allow_http;
     c.outbound.address_policy.allow_loopback = env_bool("CHALLENGE_ALLOW_LOOPBACK_CALLBACKS", false);

@@ -223,6 +223,30 @@ TEST_F(api_e2e, limits_each_key_and_says_when_to_retry) {
     EXPECT_EQ(other.status, 200u);
 }
 
+TEST_F(api_e2e, a_revoked_key_stops_working_once_the_node_cache_lapses) {
+    auto config = e2e::test_config();
+    config.api.principal_cache_ttl = std::chrono::milliseconds{300};
+    start_service(config);
+    ASSERT_EQ(call(verb::get, "/api/v1/challenges", {}, {{"X-API-Key", api_key_}}).status, 200u);
+    EXPECT_EQ(count_rows("WITH r AS (UPDATE api_keys SET revoked_at = now() RETURNING 1) SELECT count(*) FROM r"), 1);
+    const auto revoked = std::chrono::steady_clock::now();
+    EXPECT_TRUE(eventually([&] {
+        return call(verb::get, "/api/v1/challenges", {}, {{"X-API-Key", api_key_}}).status == 401u;
+    }, std::chrono::seconds{5}));
+    // The cache may serve the old answer for its TTL, never much longer.
+    EXPECT_LT(std::chrono::steady_clock::now() - revoked, std::chrono::milliseconds{300 + 3000});
+    EXPECT_EQ(create(R"({"target_user_id": "u"})").status, 401u);
+}
+
+TEST_F(api_e2e, without_the_cache_a_revoked_key_is_refused_at_once) {
+    auto config = e2e::test_config();
+    config.api.principal_cache_ttl = std::chrono::milliseconds{0};
+    start_service(config);
+    ASSERT_EQ(create(R"({"target_user_id": "u"})").status, 201u);
+    EXPECT_EQ(count_rows("WITH r AS (UPDATE api_keys SET revoked_at = now() RETURNING 1) SELECT count(*) FROM r"), 1);
+    EXPECT_EQ(create(R"({"target_user_id": "u"})").status, 401u);
+}
+
 TEST_F(api_e2e, expires_lapsed_challenges_within_seconds_and_reads_them_as_expired) {
     const std::string id(json_of(create(R"({"target_user_id": "u", "expiry_minutes": 1})")).at("challenge_id").as_string());
     clock_.advance(std::chrono::seconds{61});
