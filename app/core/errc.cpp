@@ -28,6 +28,15 @@ public:
             case errc::idempotency_key_reused: return "idempotency key reused with another request";
             case errc::idempotency_request_in_progress: return "idempotent request in progress";
             case errc::slack_not_configured: return "slack not configured";
+            case errc::verification_not_configured: return "verification is not configured for this tenant";
+            case errc::login_issuer_mismatch: return "the login came from another issuer";
+            case errc::login_audience_mismatch: return "the login was issued for another client";
+            case errc::login_expired: return "the login has expired or is not yet valid";
+            case errc::login_nonce_mismatch: return "the login does not belong to this verification";
+            case errc::login_not_fresh: return "the login was not a fresh sign-in";
+            case errc::login_acr_insufficient: return "the login did not meet the required assurance level";
+            case errc::login_identity_missing: return "the login did not say who signed in";
+            case errc::login_malformed: return "the login token is malformed";
         }
         return "unknown chal.core error";
     }

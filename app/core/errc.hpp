@@ -28,6 +28,16 @@ enum class errc {
     idempotency_request_in_progress,
     // Integrations.
     slack_not_configured,
+    // Verification (the target's login).
+    verification_not_configured,
+    login_issuer_mismatch,
+    login_audience_mismatch,
+    login_expired,
+    login_nonce_mismatch,
+    login_not_fresh,
+    login_acr_insufficient,
+    login_identity_missing,
+    login_malformed,
 };
 
 const boost::system::error_category& error_category() noexcept;
