@@ -29,6 +29,20 @@ api_error error_for(core::errc e) {
         case errc::idempotency_request_in_progress:
             return {409, "A request with this Idempotency-Key is still being processed; retry shortly"};
         case errc::slack_not_configured: return {400, "Slack is not configured for this tenant"};
+        case errc::verification_not_configured:
+            return {409, "Verification is not configured for this organisation yet; contact your support team"};
+        case errc::login_issuer_mismatch:
+        case errc::login_audience_mismatch:
+        case errc::login_expired:
+        case errc::login_nonce_mismatch:
+        case errc::login_malformed:
+            return {401, "Your sign-in could not be confirmed. Nothing was changed; please try again"};
+        case errc::login_not_fresh:
+            return {401, "Your identity provider did not ask you to sign in again. Nothing was changed; please try again"};
+        case errc::login_acr_insufficient:
+            return {401, "Your sign-in did not use the required method (for example multi-factor). Nothing was changed"};
+        case errc::login_identity_missing:
+            return {401, "Your identity provider did not say who signed in. Nothing was changed"};
     }
     return {500, "Internal server error"};
 }
