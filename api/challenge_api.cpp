@@ -3,6 +3,7 @@
 #include "api/errors.hpp"
 #include "api/wire.hpp"
 #include "app/core/idempotency.hpp"
+#include "app/core/verification.hpp"
 #include "app/crypto/crypto.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -153,6 +154,7 @@ boost::asio::awaitable<http::response> challenge_api::create_challenge(
     };
     auto planned = core::plan_challenge(request, origin, settings_.callback_policy, now);
     if (!planned) co_return error_response(error_for(planned.error()));
+    planned->verification_code = core::verification_code_from(crypto::random_u32());
 
     std::optional<storage::idempotent_completion> completion;
     if (idempotency_key) {

@@ -51,6 +51,7 @@ boost::json::object status_object(const core::challenge& c, core::timestamp now)
     o["target_response"] = core::json_or_null(c.target_response);
     o["auth_method"] = core::json_or_null(c.auth_method);
     o["origin"] = core::to_string(c.origin);
+    o["receipt"] = core::json_or_null(c.receipt);
     return o;
 }
 
@@ -115,6 +116,7 @@ std::string created_body(const core::challenge& c, std::string_view public_base_
         {"verification_url", verification_url(public_base_url, c.id)},
         {"status", core::to_string(c.status)},
         {"expires_at", core::format_rfc3339(c.expires_at)},
+        {"verification_code", core::json_or_null(c.verification_code)},
     });
 }
 

@@ -11,14 +11,15 @@ namespace {
 #define CHAL_CHALLENGE_COLUMNS                                                                           \
     "c.id, c.tenant_id, c.integration_id, c.origin, c.status, c.failure_reason, c.target_user_id, "     \
     "c.target_user_email, c.context, c.requester_id, c.callback_url, c.created_at, c.expires_at, "      \
-    "c.started_at, c.completed_at, c.target_response, c.device_fingerprint::text, c.auth_method"
-constexpr int challenge_column_count = 18;
+    "c.started_at, c.completed_at, c.target_response, c.device_fingerprint::text, c.auth_method, "           \
+    "c.verification_code, c.receipt, c.authenticated_at, c.login::text"
+constexpr int challenge_column_count = 22;
 
 constexpr pg::query insert_challenge{"insert_challenge", R"sql(
     WITH c AS (
         INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, target_user_email,
-                                context, requester_id, callback_url, created_at, expires_at)
-        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11)
+                                context, requester_id, callback_url, created_at, expires_at, verification_code)
+        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11, $13)
         RETURNING id, tenant_id, created_at)
     INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)
     SELECT tenant_id, id, $12, 'created', NULL, 'initiated', created_at FROM c)sql"};
@@ -26,14 +27,14 @@ constexpr pg::query insert_challenge{"insert_challenge", R"sql(
 constexpr pg::query insert_challenge_completing_key{"insert_challenge_completing_key", R"sql(
     WITH c AS (
         INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, target_user_email,
-                                context, requester_id, callback_url, created_at, expires_at)
-        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11)
+                                context, requester_id, callback_url, created_at, expires_at, verification_code)
+        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11, $13)
         RETURNING id, tenant_id, created_at),
     a AS (
         INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)
         SELECT tenant_id, id, $12, 'created', NULL, 'initiated', created_at FROM c)
-    UPDATE idempotency_keys k SET completed = true, response_status = $15, response_body = $16
-    FROM c WHERE k.tenant_id = c.tenant_id AND k.key = $13 AND k.request_fingerprint = $14)sql"};
+    UPDATE idempotency_keys k SET completed = true, response_status = $16, response_body = $17
+    FROM c WHERE k.tenant_id = c.tenant_id AND k.key = $14 AND k.request_fingerprint = $15)sql"};
 
 constexpr pg::query select_challenge{"select_challenge",
     "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c WHERE c.id = $1 AND c.tenant_id = $2"};
@@ -55,8 +56,9 @@ constexpr pg::query select_challenge_page{"select_challenge_page",
     "WHERE c.tenant_id = $1 AND ($3::uuid IS NULL OR c.id < $3) AND ("
     // Filter on the status readers see: a lapsed live challenge is expired before the sweeper writes it.
     "    $2::text IS NULL"
-    "    OR ($2 = 'expired' AND (c.status = 'expired' OR (c.status IN ('initiated', 'in-progress') AND c.expires_at <= $5)))"
-    "    OR ($2 IN ('initiated', 'in-progress') AND c.status = $2 AND c.expires_at > $5)"
+    "    OR ($2 = 'expired' AND (c.status = 'expired' OR (c.status IN ('initiated', 'in-progress') AND c.expires_at <= $5"
+    "                                                      AND c.authenticated_at IS NULL)))"
+    "    OR ($2 IN ('initiated', 'in-progress') AND c.status = $2 AND (c.expires_at > $5 OR c.authenticated_at IS NOT NULL))"
     "    OR ($2 IN ('verified', 'failed') AND c.status = $2)) "
     "ORDER BY c.id DESC LIMIT $4"};
 
@@ -84,7 +86,7 @@ constexpr pg::query transition_challenge{"transition_challenge",
 constexpr pg::query expire_due_challenges{"expire_due_challenges",
     "WITH due AS ("
     "    SELECT id, status FROM challenges"
-    "    WHERE status IN ('initiated', 'in-progress') AND expires_at <= $1"
+    "    WHERE status IN ('initiated', 'in-progress') AND expires_at <= $1 AND authenticated_at IS NULL"
     "    ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
     " moved AS ("
     "    UPDATE challenges c SET status = 'expired', completed_at = c.expires_at FROM due WHERE c.id = due.id"
@@ -93,6 +95,36 @@ constexpr pg::query expire_due_challenges{"expire_due_challenges",
     "    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)"
     "    SELECT tenant_id, id, 'system:expiry', 'expire', status_before, status, $1 FROM moved)"
     " SELECT moved.*, i.callback_url FROM moved JOIN integrations i ON i.id = moved.integration_id"};
+
+// A login proved the target: recorded once, on a live unexpired challenge, with its audit row.
+constexpr pg::query record_challenge_login{"record_challenge_login",
+    "WITH moved AS ("
+    "    UPDATE challenges c SET authenticated_at = $2, login = $3::jsonb, auth_method = $4,"
+    "        target_response = coalesce($5, c.target_response)"
+    "    WHERE c.id = $1 AND c.status = 'in-progress' AND c.expires_at > $2 AND c.authenticated_at IS NULL"
+    "    RETURNING " CHAL_CHALLENGE_COLUMNS "),"
+    " audit AS ("
+    "    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)"
+    "    SELECT tenant_id, id, $6, 'authenticate', 'in-progress', 'in-progress', $2 FROM moved)"
+    " SELECT * FROM moved"};
+
+// The only way to `verified`: a challenge a login proved, with its device details and receipt.
+constexpr pg::query finalize_challenge_verified{"finalize_challenge_verified",
+    "WITH prior AS ("
+    "    SELECT id FROM challenges WHERE id = $1 AND status = 'in-progress' AND authenticated_at IS NOT NULL FOR UPDATE),"
+    " moved AS ("
+    "    UPDATE challenges c SET status = 'verified', completed_at = $2, device_fingerprint = $3::jsonb, receipt = $4"
+    "    FROM prior WHERE c.id = prior.id"
+    "    RETURNING " CHAL_CHALLENGE_COLUMNS "),"
+    " audit AS ("
+    "    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)"
+    "    SELECT tenant_id, id, $5, 'verify', 'in-progress', 'verified', $2 FROM moved)"
+    " SELECT moved.*, 'in-progress' AS status_before, i.callback_url FROM moved"
+    " JOIN integrations i ON i.id = moved.integration_id"};
+
+constexpr pg::query select_awaiting_details{"select_awaiting_details",
+    "SELECT id FROM challenges WHERE status = 'in-progress' AND authenticated_at IS NOT NULL AND authenticated_at <= $1"
+    " ORDER BY authenticated_at LIMIT $2"};
 
 constexpr pg::query enqueue_deliveries{"enqueue_deliveries", R"sql(
     INSERT INTO webhook_deliveries (id, event_id, tenant_id, integration_id, challenge_id, event_type, url, body,
@@ -124,7 +156,8 @@ pg::params challenge_insert_params(const core::challenge& c, const std::string& 
         .add(c.callback_url)
         .add(c.created_at)
         .add(c.expires_at)
-        .add(actor);
+        .add(actor)
+        .add(c.verification_code);
     return p;
 }
 
@@ -173,6 +206,10 @@ core::challenge challenge_from_row(const pg::row& r) {
     c.target_response = r.get<std::optional<std::string>>(15);
     c.device_fingerprint_json = r.get<std::optional<std::string>>(16);
     c.auth_method = r.get<std::optional<std::string>>(17);
+    c.verification_code = r.get<std::optional<std::string>>(18);
+    c.receipt = r.get<std::optional<std::string>>(19);
+    c.authenticated_at = r.get<std::optional<core::timestamp>>(20);
+    c.login_json = r.get<std::optional<std::string>>(21);
     return c;
 }
 
@@ -247,6 +284,8 @@ boost::asio::awaitable<core::result<core::challenge>> challenge_store::transitio
     std::string actor,
     core::timestamp now
 ) {
+    if (event == core::challenge_event::verify)
+        throw std::logic_error("challenge_store: verify only through record_login + finalize_verified");
     const auto& rule = core::rule_for(event);
     std::vector<std::string> from;
     for (auto s : rule.from) from.emplace_back(core::to_string(s));
@@ -287,6 +326,41 @@ boost::asio::awaitable<core::result<core::challenge>> challenge_store::transitio
     if (!callbacks.empty()) co_await tx.execute(enqueue_deliveries, callbacks.params(now));
     co_await tx.commit();
     co_return moved;
+}
+
+boost::asio::awaitable<std::optional<core::challenge>> challenge_store::record_login(
+    std::string id, login_record login, std::string actor, core::timestamp now
+) {
+    pg::params p;
+    p.add(id).add(now).add(login.login_json).add(login.auth_method).add(login.target_response).add(actor);
+    auto rows = co_await db_.execute(record_challenge_login, p);
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return challenge_from_row(rows[0]);
+}
+
+boost::asio::awaitable<std::optional<core::challenge>> challenge_store::finalize_verified(
+    std::string id, std::string device_fingerprint_json, std::string receipt, std::string actor, core::timestamp now
+) {
+    pg::params p;
+    p.add(id).add(now).add(device_fingerprint_json).add(receipt).add(actor);
+    auto tx = co_await db_.begin();
+    auto rows = co_await tx.execute(finalize_challenge_verified, p);
+    if (rows.size() == 0) co_return std::nullopt;  // already verified (or never proven): rolled back
+    auto moved = challenge_from_row(rows[0]);
+    pending_callbacks callbacks;
+    callbacks.add_if_due(moved, rows[0].get<std::optional<std::string>>(challenge_column_count + 1));
+    if (!callbacks.empty()) co_await tx.execute(enqueue_deliveries, callbacks.params(now));
+    co_await tx.commit();
+    co_return moved;
+}
+
+boost::asio::awaitable<std::vector<std::string>> challenge_store::awaiting_details(
+    core::timestamp authenticated_before, int limit
+) {
+    auto rows = co_await db_.execute(select_awaiting_details, pg::params{}.add(authenticated_before).add(limit));
+    std::vector<std::string> ids;
+    for (const auto& row : rows) ids.push_back(row.get<std::string>(0));
+    co_return ids;
 }
 
 boost::asio::awaitable<std::vector<core::challenge>> challenge_store::expire_due(core::timestamp now, int limit) {

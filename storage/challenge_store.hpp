@@ -30,6 +30,13 @@ struct transition_details {
     std::optional<std::string> auth_method;
 };
 
+// What a login proved, recorded before the challenge turns verified.
+struct login_record {
+    std::string auth_method;  // "oidc", "saml", "none"
+    std::string login_json;   // subject, identity, acr, auth_time, client ip and user agent
+    std::optional<std::string> target_response;
+};
+
 struct challenge_page {
     std::vector<core::challenge> items;
     std::optional<std::string> next_before_id;  // pass as before_id for the next page
@@ -80,6 +87,19 @@ public:
         std::string actor,
         core::timestamp now
     );
+
+    // Records a proven login on a live, unexpired, in-progress challenge (once). nullopt when
+    // the challenge is not in that state (finished, expired, already proven).
+    boost::asio::awaitable<std::optional<core::challenge>> record_login(
+        std::string id, login_record login, std::string actor, core::timestamp now
+    );
+    // Proven -> verified with the device details and receipt, its audit event and callback, in
+    // one transaction. nullopt when another request finished it first.
+    boost::asio::awaitable<std::optional<core::challenge>> finalize_verified(
+        std::string id, std::string device_fingerprint_json, std::string receipt, std::string actor, core::timestamp now
+    );
+    // Proven challenges still waiting for device details since before `authenticated_before`.
+    boost::asio::awaitable<std::vector<std::string>> awaiting_details(core::timestamp authenticated_before, int limit);
 
     // Expires up to `limit` live challenges whose deadline passed, with their audit events
     // and callbacks, skipping rows another instance holds. Returns what it expired.

@@ -48,6 +48,7 @@ std::string callback_body(const challenge& c) {
     body["target_response"] = json_or_null(c.target_response);
     body["device_fingerprint"] = device_details_json(c.device_fingerprint_json);
     body["auth_method"] = json_or_null(c.auth_method);
+    body["receipt"] = json_or_null(c.receipt);
     return boost::json::serialize(body);
 }
 

@@ -100,7 +100,7 @@ bool is_terminal(challenge_status s) noexcept {
 }
 
 challenge_status observed_status(const challenge& c, timestamp now) noexcept {
-    if (!is_terminal(c.status) && now >= c.expires_at) return expired;
+    if (!is_terminal(c.status) && now >= c.expires_at && !c.authenticated_at) return expired;
     return c.status;
 }
 

@@ -59,6 +59,12 @@ struct challenge {
     std::optional<std::string> target_response;
     std::optional<std::string> device_fingerprint_json;  // a JSON object, as collected
     std::optional<std::string> auth_method;               // "oidc", "saml", "none"
+    std::optional<std::string> verification_code;         // told to the requester, shown after login
+    std::optional<std::string> receipt;                   // compact JWS, once verified
+    // A login proved the target; the challenge turns verified once device details arrive (or
+    // shortly without them), even if its deadline passes meanwhile.
+    std::optional<timestamp> authenticated_at;
+    std::optional<std::string> login_json;  // what the login proved (method, subject, acr, auth_time)
 };
 
 // The status a reader should see at `now`: a live challenge whose expiry has passed reads as

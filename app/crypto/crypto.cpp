@@ -78,6 +78,13 @@ double random_unit() {
     return static_cast<double>(value >> 11) * 0x1.0p-53;
 }
 
+std::uint32_t random_u32() {
+    std::uint32_t value = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value) != 1)
+        throw std::runtime_error("RAND_bytes failed");
+    return value;
+}
+
 std::string hex_encode(std::string_view raw) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;

@@ -20,6 +20,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 
 std::string random_bytes(std::size_t count);  // RAND_bytes; throws if the CSPRNG fails
 double random_unit();                         // uniform in [0, 1), for jitter
+std::uint32_t random_u32();                   // uniform 32-bit value from the CSPRNG
 
 std::string hex_encode(std::string_view raw);
 std::string base64_encode(std::string_view raw);

@@ -67,10 +67,12 @@ TEST(content_type, accepts_json_with_parameters_only) {
     EXPECT_FALSE(api::is_json_content_type(""));
 }
 
-TEST(created_body, is_the_contracts_four_fields) {
+TEST(created_body, is_the_contracts_four_fields_and_the_call_binding_code) {
     auto c = sample_challenge();
+    c.verification_code = "042917";
     auto body = boost::json::parse(api::created_body(c, "https://challenge.example.com/")).as_object();
-    EXPECT_EQ(body.size(), 4u);
+    EXPECT_EQ(body.size(), 5u);
+    EXPECT_EQ(body.at("verification_code").as_string(), "042917");
     EXPECT_EQ(body.at("challenge_id").as_string(), c.id);
     EXPECT_EQ(body.at("verification_url").as_string(), "https://challenge.example.com/challenge/start/" + c.id);
     EXPECT_EQ(body.at("status").as_string(), "initiated");

@@ -73,7 +73,8 @@ void service_test::SetUp() {
     db_ = std::make_unique<pg::pool>(io_.get_executor(), pool_config, [](int, std::string_view) {});
     testing::run(io_, storage::migrate(*db_));
     database.truncate({"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries",
-                       "webhook_attempts", "idempotency_keys"});
+                       "webhook_attempts", "idempotency_keys", "tenant_verification_settings", "verification_flows",
+                       "saml_seen_assertions"});
     http::client_config client_config;
     client_config.allow_plain_http = true;
     client_config.address_policy.allow_loopback = true;

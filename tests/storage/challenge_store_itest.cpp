@@ -69,6 +69,16 @@ protected:
         return run(challenges.transition(scope, c.id, event, none, actor, now));
     }
 
+    // The verification path: a proven login, then verified with device details and a receipt.
+    std::optional<core::challenge> verify(
+        const core::challenge& c, core::timestamp now, std::string actor = "target",
+        std::string device_json = R"({"os": "macOS"})"
+    ) {
+        login_record login{"oidc", R"({"subject": "s-1"})", std::nullopt};
+        if (!run(challenges.record_login(c.id, login, actor, now))) return std::nullopt;
+        return run(challenges.finalize_verified(c.id, device_json, "receipt.jws.sig", actor, now));
+    }
+
     core::result<core::challenge> move_as_tenant(
         const std::string& tenant_id, const core::challenge& c, challenge_event event, core::timestamp now
     ) {
@@ -142,13 +152,15 @@ TEST_F(challenge_store_itest, fields_written_by_transitions_round_trip_through_f
     const auto t = make_tenant();
     const auto c = insert(sample_challenge(t));
     const std::optional<std::string> scope = t.tenant.id;
-    transition_details details;
-    details.target_response = "It was me";
-    details.device_fingerprint_json = R"({"os": "macOS"})";
-    details.auth_method = "oidc";
     ASSERT_TRUE(move(c, challenge_event::start, t0 + 1min));
-    const auto moved = run(challenges.transition(scope, c.id, challenge_event::verify, details, "target", t0 + 2min));
+    login_record login{"oidc", R"({"subject": "s-1"})", "It was me"};
+    const auto proven = run(challenges.record_login(c.id, login, "target", t0 + 2min));
+    ASSERT_TRUE(proven);
+    EXPECT_EQ(proven->status, challenge_status::in_progress);
+    EXPECT_EQ(proven->authenticated_at, t0 + 2min);
+    const auto moved = run(challenges.finalize_verified(c.id, R"({"os": "macOS"})", "receipt.jws.sig", "target", t0 + 2min));
     ASSERT_TRUE(moved);
+    (void)scope;
 
     const auto found = run(challenges.find(t.tenant.id, c.id));
 
@@ -159,6 +171,9 @@ TEST_F(challenge_store_itest, fields_written_by_transitions_round_trip_through_f
     EXPECT_EQ(found->target_response, "It was me");
     EXPECT_EQ(found->device_fingerprint_json, R"({"os": "macOS"})");
     EXPECT_EQ(found->auth_method, "oidc");
+    EXPECT_EQ(found->receipt, "receipt.jws.sig");
+    EXPECT_EQ(found->login_json, R"({"subject": "s-1"})");
+    EXPECT_EQ(found->verification_code, c.verification_code);
 }
 
 TEST_F(challenge_store_itest, a_challenge_is_not_found_under_another_tenants_id) {
@@ -333,7 +348,8 @@ TEST_F(challenge_store_itest, list_filtered_by_status_returns_only_challenges_in
     const auto verified = insert(sample_challenge(t, t0 + 3s));
     ASSERT_TRUE(move(started, challenge_event::start, t0 + 1min));
     ASSERT_TRUE(move(canceled, challenge_event::cancel, t0 + 1min));
-    ASSERT_TRUE(move(verified, challenge_event::verify, t0 + 1min));
+    ASSERT_TRUE(move(verified, challenge_event::start, t0 + 1min));
+    ASSERT_TRUE(verify(verified, t0 + 1min));
     const auto now = t0 + 2min;
 
     EXPECT_EQ(ids_of(list_page(t, challenge_status::initiated, now).items), std::vector<std::string>{initiated.id});
@@ -426,7 +442,7 @@ TEST_F(challenge_store_itest, verify_ends_the_challenge_as_verified_with_complet
     const auto c = insert(sample_challenge(t));
     ASSERT_TRUE(move(c, challenge_event::start, t0 + 1min));
 
-    const auto moved = move(c, challenge_event::verify, t0 + 2min, "target");
+    const auto moved = verify(c, t0 + 2min);
 
     ASSERT_TRUE(moved);
     EXPECT_EQ(moved->status, challenge_status::verified);
@@ -466,15 +482,16 @@ TEST_F(challenge_store_itest, a_terminal_transition_writes_an_audit_event_with_b
     const auto c = insert(sample_challenge(t));
     ASSERT_TRUE(move(c, challenge_event::start, t0 + 1min, "target"));
 
-    ASSERT_TRUE(move(c, challenge_event::verify, t0 + 2min, "target:U0123456"));
+    ASSERT_TRUE(verify(c, t0 + 2min, "target:U0123456"));
 
     const auto events = audit_events_for(c.id);
-    ASSERT_EQ(events.size(), 3u);
-    EXPECT_EQ(events[2].actor, "target:U0123456");
-    EXPECT_EQ(events[2].action, "verify");
-    EXPECT_EQ(events[2].status_before, "in-progress");
-    EXPECT_EQ(events[2].status_after, "verified");
-    EXPECT_EQ(events[2].at, t0 + 2min);
+    ASSERT_EQ(events.size(), 4u);  // created, start, authenticate, verify
+    EXPECT_EQ(events[2].action, "authenticate");
+    EXPECT_EQ(events[3].actor, "target:U0123456");
+    EXPECT_EQ(events[3].action, "verify");
+    EXPECT_EQ(events[3].status_before, "in-progress");
+    EXPECT_EQ(events[3].status_after, "verified");
+    EXPECT_EQ(events[3].at, t0 + 2min);
 }
 
 TEST_F(challenge_store_itest, a_terminal_transition_enqueues_one_callback_to_the_integration_default_url) {
@@ -577,7 +594,7 @@ TEST_F(challenge_store_itest, a_transition_after_expiry_returns_challenge_expire
     const auto t = make_tenant();
     const auto c = insert(sample_challenge(t));
 
-    const auto late = move(c, challenge_event::verify, c.expires_at + 1s, "target");
+    const auto late = move(c, challenge_event::report_incident, c.expires_at + 1s, "target");
 
     ASSERT_TRUE(late.has_error());
     EXPECT_EQ(late.error(), errc::challenge_expired);
@@ -755,4 +772,49 @@ TEST_F(challenge_store_itest, two_concurrent_sweeps_never_expire_the_same_challe
 }
 
 }  // namespace
+// --- the verification path -------------------------------------------------------------------
+
+TEST_F(challenge_store_itest, verified_is_reachable_only_through_a_recorded_login) {
+    const auto t = make_tenant();
+    const auto c = insert(sample_challenge(t));
+    ASSERT_TRUE(move(c, challenge_event::start, t0 + 1min));
+    EXPECT_THROW(move(c, challenge_event::verify, t0 + 2min), std::logic_error);
+    EXPECT_FALSE(run(challenges.finalize_verified(c.id, "{}", "r", "target", t0 + 2min)));
+    expect_same_challenge(*run(challenges.find(t.tenant.id, c.id)), *run(challenges.find(t.tenant.id, c.id)));
+    EXPECT_EQ(run(challenges.find(t.tenant.id, c.id))->status, challenge_status::in_progress);
+    EXPECT_TRUE(deliveries_for(c.id).empty());
+}
+
+TEST_F(challenge_store_itest, a_login_is_recorded_once_and_only_on_a_live_started_challenge) {
+    const auto t = make_tenant();
+    const auto c = insert(sample_challenge(t));
+    login_record login{"oidc", "{}", std::nullopt};
+    EXPECT_FALSE(run(challenges.record_login(c.id, login, "target", t0 + 1min))) << "not started yet";
+    ASSERT_TRUE(move(c, challenge_event::start, t0 + 1min));
+    EXPECT_FALSE(run(challenges.record_login(c.id, login, "target", c.expires_at))) << "expired";
+    ASSERT_TRUE(run(challenges.record_login(c.id, login, "target", t0 + 2min)));
+    EXPECT_FALSE(run(challenges.record_login(c.id, login, "target", t0 + 3min))) << "already proven";
+}
+
+TEST_F(challenge_store_itest, a_proven_challenge_finishes_once_with_one_callback_even_past_its_expiry) {
+    const auto t = make_tenant();
+    const auto c = insert(sample_challenge(t));
+    ASSERT_TRUE(move(c, challenge_event::start, t0 + 1min));
+    ASSERT_TRUE(run(challenges.record_login(c.id, login_record{"saml", "{}", std::nullopt}, "target", c.expires_at - 1s)));
+
+    // The sweeper leaves it alone and lists it as waiting for its details.
+    EXPECT_TRUE(run(challenges.expire_due(c.expires_at + 1min, 10)).empty());
+    EXPECT_EQ(run(challenges.awaiting_details(c.expires_at, 10)), std::vector<std::string>{c.id});
+
+    const auto first = run(challenges.finalize_verified(c.id, R"({"ip": "203.0.113.1"})", "r1", "target", c.expires_at + 2s));
+    const auto second = run(challenges.finalize_verified(c.id, R"({"ip": "198.51.100.7"})", "r2", "system", c.expires_at + 3s));
+    ASSERT_TRUE(first);
+    EXPECT_FALSE(second);
+    EXPECT_EQ(first->status, challenge_status::verified);
+    EXPECT_EQ(run(challenges.find(t.tenant.id, c.id))->receipt, "r1");
+    EXPECT_EQ(deliveries_for(c.id).size(), 1u);
+    EXPECT_TRUE(run(challenges.awaiting_details(c.expires_at + 1h, 10)).empty());
+}
+
 }  // namespace chal::storage
+

@@ -181,7 +181,8 @@ protected:
         detail::migrate_test_database_once(database.url());
         database.truncate(
             {"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries",
-             "webhook_attempts", "idempotency_keys"}
+             "webhook_attempts", "idempotency_keys", "tenant_verification_settings", "verification_flows",
+             "saml_seen_assertions"}
         );
     }
 
@@ -255,6 +256,7 @@ protected:
         c.requester_id = "helpdesk-bot";
         c.created_at = created_at;
         c.expires_at = created_at + std::chrono::minutes{15};
+        c.verification_code = "048213";
         return c;
     }
 

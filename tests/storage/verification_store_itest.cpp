@@ -1,0 +1,115 @@
+// storage::verification_store against a real PostgreSQL: tenant verification settings, browser
+// flows used once from their own browser, and SAML assertion replay memory.
+#include "storage/verification_store.hpp"
+#include "tests/storage/storage_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace chal::storage {
+namespace {
+
+using namespace std::chrono_literals;
+
+class verification_store_itest : public storage_test {
+protected:
+    verification_store verification{pool};
+
+    verification_flow flow_for(const core::challenge& c, std::string browser_hash) {
+        verification_flow f;
+        f.id = next_id();
+        f.challenge_id = c.id;
+        f.tenant_id = c.tenant_id;
+        f.browser_hash = std::move(browser_hash);
+        f.method = "oidc";
+        f.target_response = "Travelling this week";
+        f.created_at = t0;
+        f.expires_at = t0 + 10min;
+        return f;
+    }
+};
+
+TEST_F(verification_store_itest, a_tenant_without_settings_is_unconfigured_with_no_contacts) {
+    const auto t = make_tenant();
+    const auto s = run(verification.settings(t.tenant.id));
+    EXPECT_EQ(s.mode, core::auth_mode::unconfigured);
+    EXPECT_TRUE(s.support.empty());
+    EXPECT_FALSE(s.additional_context_enabled);
+}
+
+TEST_F(verification_store_itest, settings_round_trip_with_the_sealed_secret_bytes_intact) {
+    const auto t = make_tenant();
+    verification_settings s;
+    s.tenant_id = t.tenant.id;
+    s.mode = core::auth_mode::oidc;
+    s.oidc_issuer = "https://idp.example.com";
+    s.oidc_client_id = "challenge";
+    s.oidc_client_secret_sealed = std::string("\x01\x00\xff\x80sealed", 10);
+    s.oidc_required_acr = "urn:mfa";
+    s.additional_context_enabled = true;
+    s.support.email = "help@example.com";
+    s.support.portal_url = "https://help.example.com";
+    run(verification.save_settings(s));
+    s.support.phone = "+1 555 0100";
+    run(verification.save_settings(s));  // an update, not a second row
+
+    const auto back = run(verification.settings(t.tenant.id));
+    EXPECT_EQ(back.mode, core::auth_mode::oidc);
+    EXPECT_EQ(back.oidc_issuer, s.oidc_issuer);
+    EXPECT_EQ(back.oidc_client_secret_sealed, s.oidc_client_secret_sealed);
+    EXPECT_EQ(back.oidc_scopes, "openid email");
+    EXPECT_EQ(back.oidc_required_acr, "urn:mfa");
+    EXPECT_TRUE(back.additional_context_enabled);
+    EXPECT_EQ(back.support.email, "help@example.com");
+    EXPECT_EQ(back.support.phone, "+1 555 0100");
+    EXPECT_FALSE(back.support.slack_channel);
+}
+
+TEST_F(verification_store_itest, oidc_without_an_issuer_is_refused_by_the_database) {
+    const auto t = make_tenant();
+    verification_settings s;
+    s.tenant_id = t.tenant.id;
+    s.mode = core::auth_mode::oidc;
+    EXPECT_THROW(run(verification.save_settings(s)), pg::error);
+}
+
+TEST_F(verification_store_itest, a_flow_is_used_once_and_only_from_its_own_browser) {
+    const auto t = make_tenant();
+    const auto c = insert(sample_challenge(t));
+    const auto f = flow_for(c, std::string(32, 'a'));
+    run(verification.create_flow(f));
+
+    auto other = run(verification.consume_flow(f.id, std::string(32, 'b'), t0 + 1min));
+    ASSERT_TRUE(std::holds_alternative<flow_refusal>(other));
+    EXPECT_EQ(std::get<flow_refusal>(other), flow_refusal::other_browser);
+
+    auto mine = run(verification.consume_flow(f.id, f.browser_hash, t0 + 1min));
+    ASSERT_TRUE(std::holds_alternative<verification_flow>(mine));
+    EXPECT_EQ(std::get<verification_flow>(mine).challenge_id, c.id);
+    EXPECT_EQ(std::get<verification_flow>(mine).target_response, "Travelling this week");
+
+    auto again = run(verification.consume_flow(f.id, f.browser_hash, t0 + 2min));
+    ASSERT_TRUE(std::holds_alternative<flow_refusal>(again));
+    EXPECT_EQ(std::get<flow_refusal>(again), flow_refusal::used);
+}
+
+TEST_F(verification_store_itest, an_expired_or_unknown_flow_is_refused) {
+    const auto t = make_tenant();
+    const auto c = insert(sample_challenge(t));
+    const auto f = flow_for(c, std::string(32, 'a'));
+    run(verification.create_flow(f));
+    auto late = run(verification.consume_flow(f.id, f.browser_hash, f.expires_at));
+    EXPECT_EQ(std::get<flow_refusal>(late), flow_refusal::expired);
+    auto unknown = run(verification.consume_flow(next_id(), f.browser_hash, t0));
+    EXPECT_EQ(std::get<flow_refusal>(unknown), flow_refusal::unknown);
+}
+
+TEST_F(verification_store_itest, a_saml_assertion_id_is_accepted_once_until_it_expires) {
+    const auto t = make_tenant();
+    EXPECT_TRUE(run(verification.remember_assertion("_a1", t.tenant.id, t0 + 5min)));
+    EXPECT_FALSE(run(verification.remember_assertion("_a1", t.tenant.id, t0 + 5min)));
+    EXPECT_EQ(run(verification.prune(t0 + 6min)), 1);
+    EXPECT_TRUE(run(verification.remember_assertion("_a1", t.tenant.id, t0 + 10min)));
+}
+
+}  // namespace
+}  // namespace chal::storage
