@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <regex>
 #include <stdexcept>
@@ -49,6 +51,32 @@ bool env_bool(const char* name, bool fallback) {
     if (*text == "1" || *text == "true" || *text == "yes") return true;
     if (*text == "0" || *text == "false" || *text == "no") return false;
     throw std::invalid_argument(std::string(name) + " must be true or false");
+}
+
+// Comma-separated, spaces around items ignored, empty items dropped.
+std::vector<std::string> env_list(const char* name) {
+    std::vector<std::string> items;
+    auto text = env(name);
+    if (!text) return items;
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        auto item = rest.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty()) items.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return items;
+}
+
+std::string read_text_file(const std::string& path, const char* variable) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::invalid_argument(std::string(variable) + ": cannot read " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 std::string default_instance_id() {
@@ -103,6 +131,17 @@ service_config read_config_from_environment() {
     // A lease shorter than an attempt would let a second instance resend a live attempt.
     if (c.deliveries.lease < c.deliveries.attempt_timeout + std::chrono::seconds{1})
         throw std::invalid_argument("CHALLENGE_WEBHOOK_LEASE_SECONDS must exceed CHALLENGE_WEBHOOK_TIMEOUT_MS by at least 1 s");
+
+    c.identity_providers.allow_plain_http = env_bool("CHALLENGE_ALLOW_HTTP_IDP", false);
+    c.identity_providers.address_policy.allow_loopback = env_bool("CHALLENGE_ALLOW_LOOPBACK_IDP", false);
+    c.identity_providers.address_policy.allow_private = env_bool("CHALLENGE_ALLOW_PRIVATE_IDP", false);
+    c.identity_providers.max_idle_per_host = 2;
+    c.verification.public_base_url = c.api.public_base_url;
+    c.verification.details_grace = std::chrono::seconds{env_int("CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS", 5, 1, 120)};
+    c.verification.trusted_proxies = env_list("CHALLENGE_TRUSTED_PROXIES");
+    if (auto file = env("CHALLENGE_RECEIPT_KEY_FILE")) c.receipt_key_pem = read_text_file(*file, "CHALLENGE_RECEIPT_KEY_FILE");
+    for (const auto& file : env_list("CHALLENGE_RECEIPT_RETIRED_KEY_FILES"))
+        c.retired_receipt_key_pems.push_back(read_text_file(file, "CHALLENGE_RECEIPT_RETIRED_KEY_FILES"));
 
     if (auto key = env("CHALLENGE_MASTER_KEY")) {
         auto raw = crypto::base64_decode(*key);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/challenge_api.hpp"
+#include "api/verification/verification_pages.hpp"
 #include "api/webhooks/delivery_worker.hpp"
 #include "app/http/client.hpp"
 #include "app/http/server.hpp"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace chal::service {
 
@@ -20,6 +22,12 @@ struct service_config {
     http::client_config outbound;
     api::api_settings api;
     api::webhooks::delivery_worker_config deliveries;
+    // Requests to tenants' identity providers (discovery, token, JWKS): their own SSRF policy.
+    http::client_config identity_providers;
+    api::verification_page_settings verification;
+    // PKCS#8 PEM of the receipt signing key (ES256); none: a key for this process only.
+    std::optional<std::string> receipt_key_pem;
+    std::vector<std::string> retired_receipt_key_pems;  // still published in the JWKS
     std::optional<std::string> master_key;  // 32 raw bytes, from base64
     std::chrono::milliseconds expiry_sweep_interval{1000};
     std::chrono::seconds shutdown_grace{10};

@@ -16,6 +16,8 @@ expiry_sweeper::expiry_sweeper(
     asio::any_io_executor executor,
     storage::challenge_store& challenges,
     storage::idempotency_store& idempotency,
+    storage::verification_store& verification,
+    api::verification_pages& pages,
     api::metrics& counters,
     core::clock_function clock,
     std::chrono::milliseconds interval,
@@ -23,6 +25,8 @@ expiry_sweeper::expiry_sweeper(
 )
     : challenges_(challenges),
       idempotency_(idempotency),
+      verification_(verification),
+      pages_(pages),
       counters_(counters),
       clock_(std::move(clock)),
       interval_(interval),
@@ -45,6 +49,8 @@ asio::awaitable<std::size_t> expiry_sweeper::sweep_once() {
         total += expired.size();
         if (expired.size() < static_cast<std::size_t>(sweep_batch)) break;
     }
+    const int unreported = co_await pages_.finish_unreported(clock_());
+    if (unreported > 0) spdlog::info("verified without device details count={}", unreported);
     if (total > 0) on_expired_();
     co_return total;
 }
@@ -57,6 +63,7 @@ asio::awaitable<void> expiry_sweeper::run() {
             if (std::chrono::steady_clock::now() >= next_purge) {
                 next_purge = std::chrono::steady_clock::now() + purge_every;
                 co_await idempotency_.purge_expired(clock_());
+                co_await verification_.prune(clock_());
             }
         } catch (const std::exception& e) {
             spdlog::error("expiry sweep failed error={}", e.what());

@@ -1,8 +1,11 @@
-// Ends challenges whose deadline passed, with their callbacks, every sweep interval; and
-// forgets idempotency keys past retention. Safe with several instances (SKIP LOCKED).
+// Ends challenges whose deadline passed, with their callbacks, every sweep interval; verifies
+// proven logins whose page never sent device details; and forgets idempotency keys, browser
+// flows and SAML assertion ids past retention. Safe with several instances (SKIP LOCKED,
+// conditional updates).
 #pragma once
 
 #include "api/metrics.hpp"
+#include "api/verification/verification_pages.hpp"
 #include "app/core/time.hpp"
 #include "storage/challenge_store.hpp"
 #include "storage/idempotency_store.hpp"
@@ -22,6 +25,8 @@ public:
         boost::asio::any_io_executor executor,
         storage::challenge_store& challenges,
         storage::idempotency_store& idempotency,
+        storage::verification_store& verification,
+        api::verification_pages& pages,
         api::metrics& counters,
         core::clock_function clock,
         std::chrono::milliseconds interval,
@@ -37,6 +42,8 @@ public:
 private:
     storage::challenge_store& challenges_;
     storage::idempotency_store& idempotency_;
+    storage::verification_store& verification_;
+    api::verification_pages& pages_;
     api::metrics& counters_;
     core::clock_function clock_;
     std::chrono::milliseconds interval_;

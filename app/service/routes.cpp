@@ -12,9 +12,10 @@ http::handler bind(Api& api, boost::asio::awaitable<http::response> (Api::*fn)(h
 
 }  // namespace
 
-http::router make_router(api::challenge_api& challenges, api::ops_api& ops) {
+http::router make_router(api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages) {
     using api::challenge_api;
     using api::ops_api;
+    using api::verification_pages;
     return http::router({
         {verb::post, "/api/v1/challenges", "challenges.create", bind(challenges, &challenge_api::create)},
         {verb::get, "/api/v1/challenges", "challenges.list", bind(challenges, &challenge_api::list)},
@@ -25,6 +26,19 @@ http::router make_router(api::challenge_api& challenges, api::ops_api& ops) {
         {verb::get, "/healthz", "healthz", bind(ops, &ops_api::healthz)},
         {verb::get, "/readyz", "readyz", bind(ops, &ops_api::readyz)},
         {verb::get, "/metrics", "metrics", bind(ops, &ops_api::metrics_text)},
+        // The target's browser (verification pages, the identity provider's answer, receipts).
+        {verb::get, "/challenge/start/{challenge_id}", "verify.start", bind(pages, &verification_pages::start)},
+        {verb::post, "/challenge/start/{challenge_id}/verify", "verify.begin", bind(pages, &verification_pages::verify)},
+        {verb::get, "/challenge/start/{challenge_id}/report", "verify.report_form",
+         bind(pages, &verification_pages::report_form)},
+        {verb::post, "/challenge/start/{challenge_id}/report", "verify.report", bind(pages, &verification_pages::report)},
+        {verb::get, "/auth/callback/oidc", "verify.oidc_callback", bind(pages, &verification_pages::oidc_callback)},
+        {verb::get, "/challenge/verified/{challenge_id}", "verify.done", bind(pages, &verification_pages::verified)},
+        {verb::post, "/challenge/verified/{challenge_id}/device", "verify.device",
+         bind(pages, &verification_pages::device_details)},
+        {verb::get, "/.well-known/jwks.json", "receipts.jwks", bind(pages, &verification_pages::jwks)},
+        {verb::get, "/static/device.js", "static.device_js", bind(pages, &verification_pages::device_script)},
+        {verb::get, "/static/style.css", "static.style_css", bind(pages, &verification_pages::stylesheet)},
     });
 }
 

@@ -52,6 +52,18 @@ crypto::secret_box make_secret_box(const service_config& config) {
     return crypto::secret_box(*config.master_key);
 }
 
+api::receipt_signer make_receipt_signer(const service_config& config) {
+    auto current = config.receipt_key_pem ? crypto::jose::signing_key::from_pem(*config.receipt_key_pem)
+                                          : crypto::jose::signing_key::generate();
+    if (!config.receipt_key_pem)
+        spdlog::warn("CHALLENGE_RECEIPT_KEY_FILE is not set: receipts are signed with a key of this process only "
+                     "(kid={}); they stop verifying after a restart and differ between instances",
+                     current.kid());
+    std::vector<crypto::jose::signing_key> retired;
+    for (const auto& pem : config.retired_receipt_key_pems) retired.push_back(crypto::jose::signing_key::from_pem(pem));
+    return api::receipt_signer(std::move(current), std::move(retired), config.verification.public_base_url);
+}
+
 // Counts the long-lived tasks so shutdown can wait for them with a deadline.
 class task_tracker {
 public:
@@ -98,6 +110,11 @@ struct service::parts {
     storage::delivery_store deliveries;
     api::metrics counters;
     http::client outbound;
+    storage::verification_store verification;
+    http::client idp_http;
+    api::oidc_client oidc;
+    api::receipt_signer receipts;
+    api::verification_pages pages;
     api::webhooks::delivery_worker worker;
     api::challenge_api challenge_api;
     api::ops_api ops;
@@ -116,6 +133,14 @@ struct service::parts {
           idempotency(db),
           deliveries(db),
           outbound(io.get_executor(), config.outbound),
+          verification(db),
+          idp_http(io.get_executor(), config.identity_providers),
+          oidc(idp_http),
+          receipts(make_receipt_signer(config)),
+          pages(
+              api::verification_dependencies{challenges, verification, secrets, oidc, receipts, clock, [this] { worker.wake(); }},
+              config.verification
+          ),
           worker(io.get_executor(), deliveries, outbound, secrets, counters, clock, config.deliveries),
           challenge_api(
               api::api_dependencies{tenants, challenges, idempotency, counters, clock, [this] { worker.wake(); }},
@@ -123,10 +148,11 @@ struct service::parts {
           ),
           ops(db, deliveries, counters, clock),
           sweeper(
-              io.get_executor(), challenges, idempotency, counters, clock, config.expiry_sweep_interval,
+              io.get_executor(), challenges, idempotency, verification, pages, counters, clock,
+              config.expiry_sweep_interval,
               [this] { worker.wake(); }
           ),
-          server(io.get_executor(), config.server, make_router(challenge_api, ops), hooks()),
+          server(io.get_executor(), config.server, make_router(challenge_api, ops, pages), hooks()),
           tasks(io.get_executor()),
           shutdown_signal(io.get_executor()) {}
 

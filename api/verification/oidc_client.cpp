@@ -1,0 +1,154 @@
+#include "api/verification/oidc_client.hpp"
+
+#include "app/crypto/crypto.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <array>
+
+namespace chal::api {
+namespace {
+
+namespace bh = boost::beast::http;
+
+constexpr std::chrono::milliseconds idp_timeout{5000};
+// A token naming an unknown key refetches the JWKS at most this often (the kid is the sender's
+// choice, so an attacker must not be able to make us fetch on every request).
+constexpr std::chrono::seconds jwks_refetch_interval{10};
+
+std::optional<boost::json::object> json_object_of(const std::string& body) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.as_object());
+}
+
+std::string string_member(const boost::json::object& o, std::string_view name) {
+    if (const auto* v = o.if_contains(name); v && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+
+// application/x-www-form-urlencoded value (RFC 6749 2.3.1 also wants the Basic credentials so encoded).
+std::string form_encode(std::string_view value) {
+    return boost::urls::encode(value, boost::urls::unreserved_chars);
+}
+
+}  // namespace
+
+oidc_client::oidc_client(http::client& client, std::chrono::seconds metadata_ttl)
+    : client_(client), metadata_ttl_(metadata_ttl) {}
+
+boost::asio::awaitable<oidc_result<oidc_provider>> oidc_client::discover(std::string issuer) {
+    const auto now = std::chrono::steady_clock::now();
+    if (auto hit = providers_.find(issuer); hit != providers_.end() && now - hit->second.fetched < metadata_ttl_)
+        co_return hit->second.provider;
+    std::string base = issuer;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    http::outgoing_request req;
+    req.url = base + "/.well-known/openid-configuration";
+    req.headers.emplace_back("Accept", "application/json");
+    req.total_timeout = idp_timeout;
+    auto sent = co_await client_.send(std::move(req));
+    if (!sent) co_return oidc_failure{"discovery request failed: " + sent.error().message()};
+    if (sent->status != 200) co_return oidc_failure{"discovery answered HTTP " + std::to_string(sent->status)};
+    auto doc = json_object_of(sent->body);
+    if (!doc) co_return oidc_failure{"discovery document is not a JSON object"};
+    oidc_provider p;
+    p.issuer = string_member(*doc, "issuer");
+    p.authorization_endpoint = string_member(*doc, "authorization_endpoint");
+    p.token_endpoint = string_member(*doc, "token_endpoint");
+    p.jwks_uri = string_member(*doc, "jwks_uri");
+    // OIDC Discovery 4.3: the document's issuer must be exactly the configured one.
+    if (p.issuer != issuer) co_return oidc_failure{"discovery issuer " + p.issuer + " differs from the configured one"};
+    if (p.authorization_endpoint.empty() || p.token_endpoint.empty() || p.jwks_uri.empty())
+        co_return oidc_failure{"discovery document lacks an endpoint"};
+    if (const auto* methods = doc->if_contains("token_endpoint_auth_methods_supported"); methods && methods->is_array()) {
+        bool basic = false;
+        for (const auto& m : methods->as_array()) basic = basic || (m.is_string() && m.as_string() == "client_secret_basic");
+        p.supports_client_secret_basic = basic;
+    }
+    providers_.insert_or_assign(issuer, cached_provider{p, now});
+    co_return p;
+}
+
+boost::asio::awaitable<oidc_result<std::string>> oidc_client::exchange_code(
+    oidc_provider provider, std::string client_id, std::string client_secret, std::string code,
+    std::string redirect_uri, std::string code_verifier
+) {
+    http::outgoing_request req;
+    req.method = bh::verb::post;
+    req.url = provider.token_endpoint;
+    req.total_timeout = idp_timeout;
+    req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    req.headers.emplace_back("Accept", "application/json");
+    req.body = "grant_type=authorization_code&code=" + form_encode(code) + "&redirect_uri=" + form_encode(redirect_uri) +
+               "&code_verifier=" + form_encode(code_verifier);
+    if (provider.supports_client_secret_basic) {
+        req.headers.emplace_back(
+            "Authorization", "Basic " + crypto::base64_encode(form_encode(client_id) + ":" + form_encode(client_secret))
+        );
+    } else {
+        req.body += "&client_id=" + form_encode(client_id) + "&client_secret=" + form_encode(client_secret);
+    }
+    auto sent = co_await client_.send(std::move(req));
+    if (!sent) co_return oidc_failure{"token request failed: " + sent.error().message()};
+    auto doc = json_object_of(sent->body);
+    if (sent->status != 200) {
+        const auto error = doc ? string_member(*doc, "error") : std::string();
+        co_return oidc_failure{"token endpoint answered HTTP " + std::to_string(sent->status) +
+                               (error.empty() ? "" : " error=" + error)};
+    }
+    if (!doc) co_return oidc_failure{"token response is not a JSON object"};
+    auto id_token = string_member(*doc, "id_token");
+    if (id_token.empty()) co_return oidc_failure{"token response has no id_token"};
+    co_return id_token;
+}
+
+boost::asio::awaitable<oidc_result<crypto::jose::public_key_set>> oidc_client::fetch_keys(std::string jwks_uri) {
+    http::outgoing_request req;
+    req.url = jwks_uri;
+    req.total_timeout = idp_timeout;
+    req.headers.emplace_back("Accept", "application/json");
+    auto sent = co_await client_.send(std::move(req));
+    if (!sent) co_return oidc_failure{"JWKS request failed: " + sent.error().message()};
+    if (sent->status != 200) co_return oidc_failure{"JWKS answered HTTP " + std::to_string(sent->status)};
+    auto keys = crypto::jose::public_key_set::parse(sent->body);
+    if (!keys) co_return oidc_failure{"JWKS unusable: " + keys.error().message()};
+    keys_.insert_or_assign(jwks_uri, cached_keys{*keys, std::chrono::steady_clock::now()});
+    co_return *keys;
+}
+
+boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::verified_claims(
+    oidc_provider provider, std::string id_token
+) {
+    static constexpr std::array<std::string_view, 2> allowed{"RS256", "ES256"};
+    const auto now = std::chrono::steady_clock::now();
+    auto cached = keys_.find(provider.jwks_uri);
+    const bool fresh = cached != keys_.end() && now - cached->second.fetched < metadata_ttl_;
+    crypto::jose::public_key_set keys;
+    if (fresh) {
+        keys = cached->second.keys;
+    } else {
+        auto fetched = co_await fetch_keys(provider.jwks_uri);
+        if (auto* f = std::get_if<oidc_failure>(&fetched)) co_return *f;
+        keys = std::get<crypto::jose::public_key_set>(fetched);
+    }
+    auto verified = crypto::jose::verify_compact_jws(id_token, keys, allowed);
+    if (!verified && verified.error() == crypto::jose::errc::unknown_key) {
+        // Rotation: the provider may have published a new key since we cached its set.
+        auto again = keys_.find(provider.jwks_uri);
+        if (again == keys_.end() || now - again->second.fetched >= jwks_refetch_interval) {
+            auto fetched = co_await fetch_keys(provider.jwks_uri);
+            if (auto* f = std::get_if<oidc_failure>(&fetched)) co_return *f;
+            verified = crypto::jose::verify_compact_jws(id_token, std::get<crypto::jose::public_key_set>(fetched), allowed);
+        }
+    }
+    if (!verified) co_return oidc_failure{"ID token signature refused: " + verified.error().message()};
+    auto claims = json_object_of(verified->payload);
+    if (!claims) co_return oidc_failure{"ID token payload is not a JSON object"};
+    co_return std::move(*claims);
+}
+
+}  // namespace chal::api

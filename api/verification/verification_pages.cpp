@@ -1,0 +1,654 @@
+#include "api/verification/verification_pages.hpp"
+
+#include "api/errors.hpp"
+#include "api/verification/html.hpp"
+#include "app/core/device.hpp"
+#include "app/core/verification.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+namespace chal::api {
+namespace {
+
+namespace bh = boost::beast::http;
+
+constexpr std::size_t max_target_response = 2000;
+constexpr std::size_t max_device_report = 16 * 1024;
+
+// Form fields or query parameters, '+' as space, later duplicates ignored.
+std::map<std::string, std::string> decoded_fields(std::string_view encoded) {
+    std::map<std::string, std::string> out;
+    // An owned copy (Boost.URL 1.81 reads views as C strings, see wire.cpp) with '+' spelled
+    // %20: the library's space_as_plus constructor is not in Debian's 1.81 build.
+    std::string owned;
+    owned.reserve(encoded.size());
+    for (const char c : encoded) {
+        if (c == '+') owned += "%20";
+        else owned += c;
+    }
+    auto parsed = boost::urls::parse_query(owned);
+    if (!parsed) return out;
+    for (auto param : boost::urls::params_view(*parsed)) out.emplace(param.key, param.value);
+    return out;
+}
+
+std::string url_component(std::string_view value) {
+    return boost::urls::encode(value, boost::urls::unreserved_chars);
+}
+
+std::string trimmed_response(std::string_view text) {
+    std::string out;
+    for (const char c : text.substr(0, max_target_response)) {
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
+    }
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == '\t')) out.pop_back();
+    return out;
+}
+
+std::string base_url(std::string_view configured) {
+    std::string base(configured);
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base;
+}
+
+std::string when_text(core::timestamp expires_at, core::timestamp now) {
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(expires_at - now).count();
+    std::string text = core::format_rfc3339(expires_at);
+    text.replace(text.find('T'), 1, " at ");
+    text.pop_back();  // 'Z'
+    text += " UTC";
+    if (minutes >= 1) text += " (in " + std::to_string(minutes) + (minutes == 1 ? " minute)" : " minutes)");
+    else text += " (in less than a minute)";
+    return text;
+}
+
+std::optional<boost::json::object> json_object_of(std::string_view text) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.as_object());
+}
+
+std::string member_text(const boost::json::object& o, std::string_view name) {
+    if (const auto* v = o.if_contains(name); v && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+
+http::response message_page(unsigned status, std::string_view title, std::string_view message,
+                            const storage::support_contacts& support) {
+    std::string main = "<h1>" + html_escape(title) + "</h1><p>" + html_escape(message) + "</p>" + support_html(support);
+    return html_response(status, html_page(title, main));
+}
+
+// The page for a challenge the target can no longer act on.
+http::response state_page(core::link_state state, const std::optional<core::challenge>& c,
+                          const storage::support_contacts& support) {
+    switch (state) {
+        case core::link_state::not_found:
+            return message_page(404, "This link is not valid", "Check that you opened the whole link you were sent.", support);
+        case core::link_state::expired:
+            return message_page(410, "This request has expired",
+                                "Nothing was verified. Ask the person who sent it for a new one if you still need to.",
+                                support);
+        case core::link_state::finished: {
+            std::string what = "This request has already been completed.";
+            if (c && c->status == core::challenge_status::verified) what = "This request was already verified.";
+            if (c && c->failure == core::failure_reason::canceled) what = "This request was withdrawn by the person who sent it.";
+            if (c && c->failure == core::failure_reason::incident_reported) what = "This request was reported as not made by you.";
+            return message_page(409, "Nothing more to do", what + " Nothing was changed.", support);
+        }
+        case core::link_state::awaiting_verification:
+            return message_page(409, "Already signed in", "Your sign-in was confirmed; the verification is being completed.", support);
+        case core::link_state::open: break;
+    }
+    return message_page(500, "Something went wrong", "Please try again.", support);
+}
+
+}  // namespace
+
+// The browser's cookie secret: its SHA-256 binds flows to the browser, HMACs of it make the
+// CSRF tokens, the OIDC nonce and the PKCE verifier, so none of them is stored anywhere.
+struct browser_session {
+    std::string secret;
+    std::string hash;   // raw SHA-256 of the secret
+    bool fresh = false;  // no cookie came in; Set-Cookie goes out
+
+    std::string derive(std::string_view purpose, std::string_view id) const {
+        return crypto::base64url_encode(crypto::hmac_sha256(secret, std::string(purpose) + ":" + std::string(id)));
+    }
+    bool token_matches(std::string_view presented, std::string_view purpose, std::string_view id) const {
+        return !presented.empty() && crypto::constant_time_equal(presented, derive(purpose, id));
+    }
+};
+
+namespace {
+
+// __Host- cookies must be Secure; over plain http (loopback development and tests only) the
+// cookie goes without the prefix and without Secure, since browsers would drop it otherwise.
+bool secure_base(std::string_view base) {
+    return base.starts_with("https://");
+}
+
+std::string cookie_name(std::string_view base) {
+    return secure_base(base) ? "__Host-chal_browser" : "chal_browser";
+}
+
+std::optional<std::string> cookie_value(const http::request& req, std::string_view name) {
+    for (auto it = req.find(bh::field::cookie); it != req.end() && it->name() == bh::field::cookie; ++it) {
+        std::string_view rest = it->value();
+        while (!rest.empty()) {
+            const auto end = rest.find(';');
+            auto item = rest.substr(0, end);
+            while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+            if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=')
+                return std::string(item.substr(name.size() + 1));
+            if (end == std::string_view::npos) break;
+            rest.remove_prefix(end + 1);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+verification_pages::verification_pages(verification_dependencies deps, verification_page_settings settings)
+    : deps_(std::move(deps)), settings_(std::move(settings)) {
+    settings_.public_base_url = base_url(settings_.public_base_url);
+}
+
+namespace {
+
+browser_session browser_of(const http::request_context& ctx, std::string_view base) {
+    browser_session b;
+    auto secret = cookie_value(ctx.req, cookie_name(base));
+    if (secret && secret->size() >= 43 && secret->size() <= 64) {
+        b.secret = *secret;
+    } else {
+        b.secret = crypto::base64url_encode(crypto::random_bytes(32));
+        b.fresh = true;
+    }
+    b.hash = crypto::sha256(b.secret);
+    return b;
+}
+
+void set_cookie_if_fresh(http::response& res, const browser_session& b, std::string_view base) {
+    if (!b.fresh) return;
+    std::string cookie = cookie_name(base) + "=" + b.secret + "; Path=/; HttpOnly; SameSite=Lax";
+    if (secure_base(base)) cookie += "; Secure";
+    res.set(bh::field::set_cookie, cookie);
+}
+
+http::response no_cookie_page(const storage::support_contacts& support) {
+    return message_page(403, "Please open the link again",
+                        "This page needs a cookie from the page you started on. Open the link from your message "
+                        "again in this browser, with cookies allowed. Nothing was changed.",
+                        support);
+}
+
+http::response json_status(unsigned status, std::string body) {
+    http::response res{static_cast<bh::status>(status), 11};
+    res.set(bh::field::content_type, "application/json");
+    add_security_headers(res);
+    res.body() = std::move(body);
+    return res;
+}
+
+std::optional<std::string> header_value(const http::request& req, std::string_view name) {
+    if (auto it = req.find(name); it != req.end()) return std::string(it->value());
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string verification_pages::client_ip(const http::request_context& ctx) const {
+    const auto& trusted = settings_.trusted_proxies;
+    const auto is_trusted = [&](std::string_view ip) {
+        return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+    };
+    if (!is_trusted(ctx.remote_address)) return ctx.remote_address;
+    auto forwarded = header_value(ctx.req, "X-Forwarded-For");
+    if (!forwarded) return ctx.remote_address;
+    // The right-most hop that is not one of our proxies is the client as our proxies saw it.
+    std::string_view rest = *forwarded;
+    while (!rest.empty()) {
+        const auto comma = rest.rfind(',');
+        auto hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+        while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
+        while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
+        if (!hop.empty() && !is_trusted(hop)) return std::string(hop.substr(0, 64));
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(0, comma);
+    }
+    return ctx.remote_address;
+}
+
+std::string verification_pages::login_json(
+    const http::request_context& ctx, const browser_session& b, std::string_view method, const std::string& subject,
+    const std::string& identity, const std::optional<std::string>& acr, std::optional<core::timestamp> auth_time
+) const {
+    boost::json::object o;
+    o["method"] = method;
+    o["subject"] = subject;
+    o["identity"] = identity;
+    o["acr"] = acr ? boost::json::value(*acr) : nullptr;
+    o["auth_time"] = auth_time ? boost::json::value(core::format_rfc3339(*auth_time)) : nullptr;
+    o["browser"] = crypto::hex_encode(b.hash);
+    o["ip"] = client_ip(ctx);
+    o["user_agent"] = std::string(ctx.req[bh::field::user_agent]).substr(0, 512);
+    if (auto version = header_value(ctx.req, "Sec-CH-UA-Platform-Version")) o["ua_platform_version"] = version->substr(0, 32);
+    return boost::json::serialize(o);
+}
+
+boost::asio::awaitable<http::response> verification_pages::start(http::request_context& ctx) {
+    const std::string id(ctx.param("challenge_id"));
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    std::optional<core::challenge> c;
+    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
+    const auto now = deps_.clock();
+    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
+    storage::verification_settings settings;
+    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+
+    if (c->status == core::challenge_status::initiated) {
+        // Opening the link is the start; a concurrent open has done it already if this refuses.
+        auto started = co_await deps_.challenges.transition(
+            std::nullopt, c->id, core::challenge_event::start, {}, "target", now
+        );
+        if (started) c = *started;
+    }
+
+    std::string main = "<h1>Is this you?</h1><p>Someone asked you to confirm your identity before they act.</p><dl>";
+    main += "<dt>Requested by</dt><dd>" + html_escape(c->requester_id) + "</dd>";
+    if (c->context) main += "<dt>Reason</dt><dd>" + html_escape(*c->context) + "</dd>";
+    main += "<dt>Expires</dt><dd>" + html_escape(when_text(c->expires_at, now)) + "</dd></dl>";
+    if (settings.mode == core::auth_mode::unconfigured) {
+        main += "<p class=\"notice weak\">" + html_escape(error_for(core::errc::verification_not_configured).message) + "</p>";
+    } else {
+        main += "<form method=\"post\" action=\"/challenge/start/" + html_escape(c->id) + "/verify\">";
+        main += "<input type=\"hidden\" name=\"csrf\" value=\"" + b.derive("verify", c->id) + "\">";
+        if (settings.additional_context_enabled)
+            main += "<label for=\"target_response\">Additional context (optional)</label>"
+                    "<textarea id=\"target_response\" name=\"target_response\" maxlength=\"2000\"></textarea>";
+        if (settings.mode == core::auth_mode::none)
+            main += "<p class=\"notice weak\">Your organisation uses click-through verification: it shows only that "
+                    "you opened this link, not who you are.</p>";
+        else
+            main += "<p class=\"muted\">You will be asked to sign in again at your organisation's sign-in page.</p>";
+        main += "<button class=\"verify\" type=\"submit\" id=\"verify\">Verify, it was me</button></form>";
+    }
+    main += "<a class=\"button report\" id=\"report\" href=\"/challenge/start/" + html_escape(c->id) +
+            "/report\">Report incident, wasn't me</a>";
+    main += support_html(settings.support);
+    auto res = html_response(200, html_page("Verify your identity", main));
+    set_cookie_if_fresh(res, b, settings_.public_base_url);
+    co_return res;
+}
+
+boost::asio::awaitable<http::response> verification_pages::verify(http::request_context& ctx) {
+    const std::string id(ctx.param("challenge_id"));
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    std::optional<core::challenge> c;
+    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
+    const auto now = deps_.clock();
+    storage::verification_settings settings;
+    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    if (b.fresh) co_return no_cookie_page(settings.support);
+    auto form = decoded_fields(ctx.req.body());
+    if (!b.token_matches(form["csrf"], "verify", id))
+        co_return message_page(403, "Please open the link again", "This form has expired or did not come from this page. Nothing was changed.", settings.support);
+    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
+    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+    if (c->status == core::challenge_status::initiated) {
+        auto started = co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::start, {}, "target", now);
+        if (started) c = *started;
+    }
+    std::optional<std::string> target_response;
+    if (settings.additional_context_enabled) {
+        auto text = trimmed_response(form["target_response"]);
+        if (!text.empty()) target_response = std::move(text);
+    }
+    switch (settings.mode) {
+        case core::auth_mode::unconfigured: {
+            const auto e = error_for(core::errc::verification_not_configured);
+            co_return message_page(e.status, "Verification is not available", e.message, settings.support);
+        }
+        case core::auth_mode::none: {
+            storage::login_record login{"none", login_json(ctx, b, "none", {}, {}, std::nullopt, now), target_response};
+            auto proven = co_await deps_.challenges.record_login(c->id, login, "target", now);
+            if (!proven) co_return state_page(core::link_state::finished, c, settings.support);
+            co_return redirect_response("/challenge/verified/" + c->id);
+        }
+        case core::auth_mode::oidc: co_return co_await begin_oidc(*c, settings, b, target_response);
+        case core::auth_mode::saml: break;
+    }
+    co_return message_page(501, "Sign-in is not available", "SAML sign-in is not available on this server yet.", settings.support);
+}
+
+boost::asio::awaitable<http::response> verification_pages::begin_oidc(
+    const core::challenge& c, const storage::verification_settings& s, const browser_session& b,
+    std::optional<std::string> target_response
+) {
+    auto discovered = co_await deps_.oidc.discover(*s.oidc_issuer);
+    if (auto* f = std::get_if<oidc_failure>(&discovered)) {
+        spdlog::warn("oidc discovery failed tenant_id={} challenge_id={} reason={}", c.tenant_id, c.id, f->reason);
+        co_return message_page(502, "Your sign-in page is unreachable",
+                               "We could not reach your organisation's sign-in service. Nothing was changed; try again shortly.",
+                               s.support);
+    }
+    const auto& provider = std::get<oidc_provider>(discovered);
+    const auto now = deps_.clock();
+    storage::verification_flow flow;
+    flow.id = crypto::new_uuid_v7(std::chrono::system_clock::now());
+    flow.challenge_id = c.id;
+    flow.tenant_id = c.tenant_id;
+    flow.browser_hash = b.hash;
+    flow.method = "oidc";
+    flow.target_response = std::move(target_response);
+    flow.created_at = now;
+    flow.expires_at = now + settings_.flow_lifetime;
+    co_await deps_.verification.create_flow(flow);
+
+    std::string url = provider.authorization_endpoint;
+    url += url.find('?') == std::string::npos ? '?' : '&';
+    url += "response_type=code&client_id=" + url_component(*s.oidc_client_id);
+    url += "&redirect_uri=" + url_component(settings_.public_base_url + "/auth/callback/oidc");
+    url += "&scope=" + url_component(s.oidc_scopes);
+    url += "&state=" + flow.id;
+    url += "&nonce=" + b.derive("nonce", flow.id);
+    url += "&code_challenge=" + crypto::jose::pkce_challenge_s256(b.derive("pkce", flow.id));
+    url += "&code_challenge_method=S256&prompt=login&max_age=0";
+    if (const auto email = core::expected_identity(c); !email.empty() && email.find('@') != std::string_view::npos)
+        url += "&login_hint=" + url_component(email);
+    co_return redirect_response(url);
+}
+
+boost::asio::awaitable<http::response> verification_pages::oidc_callback(http::request_context& ctx) {
+    auto query = decoded_fields(ctx.query);
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    const storage::support_contacts no_support;
+    const auto& state = query["state"];
+    if (!crypto::is_uuid(state))
+        co_return message_page(400, "This sign-in cannot be used", "The answer from the sign-in page is incomplete. Nothing was changed.", no_support);
+    if (b.fresh) co_return no_cookie_page(no_support);
+    const auto now = deps_.clock();
+    auto consumed = co_await deps_.verification.consume_flow(state, b.hash, now);
+    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) {
+        switch (*refused) {
+            case storage::flow_refusal::other_browser:
+                co_return message_page(403, "Finish in the browser you started in",
+                                       "This sign-in was started in another browser. Open the link again in this one. Nothing was changed.",
+                                       no_support);
+            case storage::flow_refusal::used:
+                co_return message_page(409, "This sign-in was already used", "Open the link again to start over. Nothing was changed.", no_support);
+            case storage::flow_refusal::expired:
+            case storage::flow_refusal::unknown: break;
+        }
+        co_return message_page(410, "This sign-in has expired", "Open the link again to start over. Nothing was changed.", no_support);
+    }
+    co_return co_await complete_oidc(ctx, std::get<storage::verification_flow>(consumed), b);
+}
+
+boost::asio::awaitable<http::response> verification_pages::complete_oidc(
+    http::request_context& ctx, const storage::verification_flow& flow, const browser_session& b
+) {
+    auto query = decoded_fields(ctx.query);
+    auto c = co_await deps_.challenges.find_by_id(flow.challenge_id);
+    const auto s = co_await deps_.verification.settings(flow.tenant_id);
+    const auto now = deps_.clock();
+    const auto refuse = [&](core::errc why, const std::string& detail) {
+        spdlog::warn("oidc login refused tenant_id={} challenge_id={} reason={} detail={}", flow.tenant_id,
+                     flow.challenge_id, std::string_view(core::error_category().message(static_cast<int>(why))), detail);
+        const auto e = error_for(why);
+        return message_page(e.status, "Your sign-in could not be confirmed", e.message, s.support);
+    };
+    if (!c || s.mode != core::auth_mode::oidc || !s.oidc_issuer || !s.oidc_client_id)
+        co_return refuse(core::errc::verification_not_configured, "settings changed during the flow");
+    const auto state = core::link_state_for(c, c->authenticated_at.has_value(), now);
+    if (state != core::link_state::open) co_return state_page(state, c, s.support);
+    // RFC 9207: an `iss` in the answer must be our provider's (mix-up defence).
+    if (auto iss = query.find("iss"); iss != query.end() && iss->second != *s.oidc_issuer)
+        co_return refuse(core::errc::login_issuer_mismatch, "iss parameter " + iss->second);
+    if (auto error = query.find("error"); error != query.end()) {
+        storage::transition_details details;
+        details.auth_method = "oidc";
+        co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::fail_authentication, details, "idp", now);
+        if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
+        spdlog::info("oidc provider refused the login challenge_id={} error={}", c->id, error->second.substr(0, 64));
+        co_return message_page(401, "Sign-in was not completed",
+                               "Your sign-in page did not confirm who you are, so this request was marked as failed. "
+                               "If this was a mistake, ask for a new request.",
+                               s.support);
+    }
+    const auto& code = query["code"];
+    if (code.empty()) co_return refuse(core::errc::login_malformed, "no code");
+
+    auto discovered = co_await deps_.oidc.discover(*s.oidc_issuer);
+    if (auto* f = std::get_if<oidc_failure>(&discovered)) co_return refuse(core::errc::login_malformed, f->reason);
+    const auto provider = std::get<oidc_provider>(discovered);
+    std::string client_secret;
+    if (s.oidc_client_secret_sealed) {
+        auto opened = deps_.secrets.open(*s.oidc_client_secret_sealed, "tenant:" + flow.tenant_id + ":oidc_client_secret");
+        if (!opened) co_return refuse(core::errc::verification_not_configured, "client secret does not open");
+        client_secret = std::move(*opened);
+    }
+    auto exchanged = co_await deps_.oidc.exchange_code(
+        provider, *s.oidc_client_id, client_secret, code, settings_.public_base_url + "/auth/callback/oidc",
+        b.derive("pkce", flow.id)
+    );
+    if (auto* f = std::get_if<oidc_failure>(&exchanged)) co_return refuse(core::errc::login_malformed, f->reason);
+    auto claims = co_await deps_.oidc.verified_claims(provider, std::get<std::string>(exchanged));
+    if (auto* f = std::get_if<oidc_failure>(&claims)) co_return refuse(core::errc::login_malformed, f->reason);
+
+    core::id_token_expectations expect;
+    expect.issuer = *s.oidc_issuer;
+    expect.client_id = *s.oidc_client_id;
+    expect.nonce = b.derive("nonce", flow.id);
+    expect.flow_started_at = flow.created_at;
+    expect.now = now;
+    expect.identity_claim = s.oidc_identity_claim;
+    expect.required_acr = s.oidc_required_acr;
+    auto login = core::check_id_token_claims(std::get<boost::json::object>(claims), expect);
+    if (!login) co_return refuse(static_cast<core::errc>(login.error().value()), "claims");
+
+    if (!core::identity_matches(*c, login->identity)) {
+        storage::transition_details details;
+        details.auth_method = "oidc";
+        co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::fail_identity_mismatch, details, "target", now);
+        if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
+        co_return message_page(403, "You signed in as someone else",
+                               "You signed in as " + login->identity +
+                                   ", but this request was for another person. It has been marked as failed and the "
+                                   "requester will see that. If you share this device, ask the right person to open the link.",
+                               s.support);
+    }
+    storage::login_record record{
+        "oidc", login_json(ctx, b, "oidc", login->subject, login->identity, login->acr, login->auth_time),
+        flow.target_response};
+    auto proven = co_await deps_.challenges.record_login(c->id, record, "target", now);
+    if (!proven) co_return state_page(core::link_state::finished, c, s.support);
+    co_return redirect_response("/challenge/verified/" + c->id);
+}
+
+boost::asio::awaitable<http::response> verification_pages::verified(http::request_context& ctx) {
+    const std::string id(ctx.param("challenge_id"));
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    std::optional<core::challenge> c;
+    if (crypto::is_uuid(id) && !b.fresh) c = co_await deps_.challenges.find_by_id(id);
+    storage::verification_settings settings;
+    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    std::optional<boost::json::object> login;
+    if (c && c->login_json) login = json_object_of(*c->login_json);
+    // Only the browser that signed in sees the code.
+    if (!login || member_text(*login, "browser") != crypto::hex_encode(b.hash))
+        co_return state_page(core::link_state::not_found, std::nullopt, settings.support);
+
+    std::string main = "<h1>Thank you, you are verified</h1>";
+    if (c->verification_code)
+        main += "<p>If the person who asked is on a call with you, read them this code:</p><p class=\"code\" id=\"code\">" +
+                html_escape(*c->verification_code) + "</p>";
+    std::string attributes;
+    if (c->status == core::challenge_status::in_progress) {
+        main += "<p id=\"device-status\" class=\"muted\" role=\"status\">Sending details about this device…</p>"
+                "<script src=\"/static/device.js\" defer></script>";
+        attributes = "data-device-url=\"/challenge/verified/" + html_escape(c->id) + "/device\" data-csrf=\"" +
+                     b.derive("device", c->id) + "\"";
+    } else {
+        main += "<p id=\"device-status\" class=\"muted\" role=\"status\">";
+        auto device = c->device_fingerprint_json ? json_object_of(*c->device_fingerprint_json) : std::nullopt;
+        const bool collected = device && device->contains("details_collected") && device->at("details_collected").is_bool() &&
+                               device->at("details_collected").as_bool();
+        main += collected ? "Device details were recorded." : "Device details were not collected.";
+        main += "</p>";
+    }
+    main += "<p>You can close this page.</p>";
+    co_return html_response(200, html_page("Verified", main, attributes));
+}
+
+boost::asio::awaitable<http::response> verification_pages::device_details(http::request_context& ctx) {
+    const std::string id(ctx.param("challenge_id"));
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    const auto refused = [](unsigned status, std::string_view message) {
+        return json_status(status, boost::json::serialize(boost::json::object{{"error", message}}));
+    };
+    if (b.fresh || !b.token_matches(ctx.req["X-CSRF-Token"], "device", id))
+        co_return refused(403, "Missing or invalid CSRF token");
+    if (ctx.req.body().size() > max_device_report) co_return refused(413, "Device report is too large");
+    std::optional<core::challenge> c;
+    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
+    std::optional<boost::json::object> login;
+    if (c && c->login_json) login = json_object_of(*c->login_json);
+    if (!login || member_text(*login, "browser") != crypto::hex_encode(b.hash)) co_return refused(404, "Challenge not found");
+    if (c->status != core::challenge_status::in_progress) co_return refused(409, "Challenge has already finished");
+    std::optional<std::string_view> platform_version;
+    const auto version_header = header_value(ctx.req, "Sec-CH-UA-Platform-Version");
+    if (version_header) platform_version = *version_header;
+    auto device = core::normalize_device_report(
+        ctx.req.body(), ctx.req[bh::field::user_agent], client_ip(ctx), platform_version
+    );
+    const bool finished = co_await finish(*c, boost::json::serialize(device), "target");
+    if (!finished) co_return refused(409, "Challenge has already finished");
+    co_return json_status(200, R"({"status":"verified"})");
+}
+
+boost::asio::awaitable<bool> verification_pages::finish(const core::challenge& c, std::string device_json, std::string actor) {
+    const auto now = deps_.clock();
+    core::receipt_facts facts;
+    facts.issuer = settings_.public_base_url;
+    facts.auth_method = c.auth_method.value_or("none");
+    if (auto login = c.login_json ? json_object_of(*c.login_json) : std::nullopt) {
+        if (auto acr = member_text(*login, "acr"); !acr.empty()) facts.acr = acr;
+        facts.auth_time = core::parse_rfc3339(member_text(*login, "auth_time"));
+    }
+    if (c.context) facts.context_sha256 = crypto::sha256_hex(*c.context);
+    facts.device_sha256 = crypto::sha256_hex(device_json);
+    facts.issued_at = now;
+    auto receipt = deps_.receipts.sign(c, facts);
+    auto moved = co_await deps_.challenges.finalize_verified(c.id, std::move(device_json), std::move(receipt), std::move(actor), now);
+    if (moved && deps_.wake_delivery_worker) deps_.wake_delivery_worker();
+    co_return moved.has_value();
+}
+
+boost::asio::awaitable<int> verification_pages::finish_unreported(core::timestamp now) {
+    auto ids = co_await deps_.challenges.awaiting_details(now - settings_.details_grace, 50);
+    int finished = 0;
+    for (const auto& id : ids) {
+        auto c = co_await deps_.challenges.find_by_id(id);
+        if (!c || !c->login_json) continue;
+        auto login = json_object_of(*c->login_json);
+        if (!login) continue;
+        std::optional<std::string_view> platform_version;
+        const auto version = member_text(*login, "ua_platform_version");
+        if (!version.empty()) platform_version = version;
+        auto device = core::server_side_device_details(member_text(*login, "user_agent"), member_text(*login, "ip"), platform_version);
+        const bool done = co_await finish(*c, boost::json::serialize(device), "system:device-timeout");
+        if (done) ++finished;
+    }
+    co_return finished;
+}
+
+boost::asio::awaitable<http::response> verification_pages::report_form(http::request_context& ctx) {
+    const std::string id(ctx.param("challenge_id"));
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    std::optional<core::challenge> c;
+    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
+    const auto now = deps_.clock();
+    storage::verification_settings settings;
+    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
+    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+    std::string main = "<h1>Report an incident</h1><p>You are saying that you did not expect this request from " +
+                       html_escape(c->requester_id) + ". Your security team will be told.</p>";
+    main += "<form method=\"post\" action=\"/challenge/start/" + html_escape(c->id) + "/report\">";
+    main += "<input type=\"hidden\" name=\"csrf\" value=\"" + b.derive("report", c->id) + "\">";
+    main += "<label for=\"details\">What happened? (optional)</label>"
+            "<textarea id=\"details\" name=\"details\" maxlength=\"2000\"></textarea>";
+    main += "<button class=\"report\" type=\"submit\" id=\"confirm-report\">Report incident</button></form>";
+    main += "<a href=\"/challenge/start/" + html_escape(c->id) + "\">Back</a>";
+    auto res = html_response(200, html_page("Report an incident", main));
+    set_cookie_if_fresh(res, b, settings_.public_base_url);
+    co_return res;
+}
+
+boost::asio::awaitable<http::response> verification_pages::report(http::request_context& ctx) {
+    const std::string id(ctx.param("challenge_id"));
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    std::optional<core::challenge> c;
+    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
+    storage::verification_settings settings;
+    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    if (b.fresh) co_return no_cookie_page(settings.support);
+    auto form = decoded_fields(ctx.req.body());
+    if (!b.token_matches(form["csrf"], "report", id))
+        co_return message_page(403, "Please open the link again", "This form has expired or did not come from this page. Nothing was changed.", settings.support);
+    const auto now = deps_.clock();
+    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
+    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+    storage::transition_details details;
+    if (auto text = trimmed_response(form["details"]); !text.empty()) details.target_response = std::move(text);
+    auto moved = co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::report_incident, details, "target", now);
+    if (!moved) co_return state_page(core::link_state::finished, c, settings.support);
+    if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
+    co_return message_page(200, "Thank you for reporting this",
+                           "The request was stopped and marked as an incident. Your security team has been told. "
+                           "Do not act on the request.",
+                           settings.support);
+}
+
+boost::asio::awaitable<http::response> verification_pages::jwks(http::request_context&) {
+    http::response res{bh::status::ok, 11};
+    res.set(bh::field::content_type, "application/jwk-set+json");
+    res.set(bh::field::cache_control, "public, max-age=300");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.body() = deps_.receipts.jwks();
+    co_return res;
+}
+
+boost::asio::awaitable<http::response> verification_pages::device_script(http::request_context&) {
+    http::response res{bh::status::ok, 11};
+    res.set(bh::field::content_type, "text/javascript; charset=utf-8");
+    add_security_headers(res);
+    res.set(bh::field::cache_control, "public, max-age=300");
+    res.body() = std::string(web::device_js());
+    co_return res;
+}
+
+boost::asio::awaitable<http::response> verification_pages::stylesheet(http::request_context&) {
+    http::response res{bh::status::ok, 11};
+    res.set(bh::field::content_type, "text/css; charset=utf-8");
+    add_security_headers(res);
+    res.set(bh::field::cache_control, "public, max-age=300");
+    res.body() = std::string(web::style_css());
+    co_return res;
+}
+
+}  // namespace chal::api

@@ -1,0 +1,85 @@
+// The target's side of a challenge, as server-rendered pages: the link, the step-up login at
+// the tenant's identity provider (OIDC here; SAML through the same flow store), the outcome,
+// the device details, and the receipt keys. Every form is bound to the browser by a cookie
+// secret (HttpOnly, Secure, SameSite=Lax) and carries a CSRF token derived from it.
+#pragma once
+
+#include "api/verification/oidc_client.hpp"
+#include "api/verification/receipts.hpp"
+#include "app/core/time.hpp"
+#include "app/crypto/crypto.hpp"
+#include "app/http/handler.hpp"
+#include "storage/challenge_store.hpp"
+#include "storage/verification_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chal::api {
+
+struct verification_page_settings {
+    std::string public_base_url = "http://127.0.0.1:8080";
+    std::chrono::seconds flow_lifetime{600};
+    // How long a proven login waits for the page's device details before it is verified without them.
+    std::chrono::seconds details_grace{5};
+    // Peers whose X-Forwarded-For is believed (exact addresses); everyone else's is ignored.
+    std::vector<std::string> trusted_proxies;
+};
+
+struct verification_dependencies {
+    storage::challenge_store& challenges;
+    storage::verification_store& verification;
+    const crypto::secret_box& secrets;
+    oidc_client& oidc;
+    const receipt_signer& receipts;
+    core::clock_function clock;
+    std::function<void()> wake_delivery_worker;
+};
+
+// The browser's cookie secret and what is derived from it (defined in the .cpp).
+struct browser_session;
+
+class verification_pages {
+public:
+    verification_pages(verification_dependencies deps, verification_page_settings settings);
+
+    boost::asio::awaitable<http::response> start(http::request_context& ctx);
+    boost::asio::awaitable<http::response> verify(http::request_context& ctx);
+    boost::asio::awaitable<http::response> report_form(http::request_context& ctx);
+    boost::asio::awaitable<http::response> report(http::request_context& ctx);
+    boost::asio::awaitable<http::response> oidc_callback(http::request_context& ctx);
+    boost::asio::awaitable<http::response> verified(http::request_context& ctx);
+    boost::asio::awaitable<http::response> device_details(http::request_context& ctx);
+    boost::asio::awaitable<http::response> jwks(http::request_context& ctx);
+    boost::asio::awaitable<http::response> device_script(http::request_context& ctx);
+    boost::asio::awaitable<http::response> stylesheet(http::request_context& ctx);
+
+    // Verifies, without device details, every proven login older than the grace period
+    // (the page never reported). Returns how many it finished.
+    boost::asio::awaitable<int> finish_unreported(core::timestamp now);
+
+private:
+    boost::asio::awaitable<bool> finish(const core::challenge& c, std::string device_json, std::string actor);
+    boost::asio::awaitable<http::response> begin_oidc(
+        const core::challenge& c, const storage::verification_settings& s, const browser_session& b,
+        std::optional<std::string> target_response
+    );
+    boost::asio::awaitable<http::response> complete_oidc(
+        http::request_context& ctx, const storage::verification_flow& flow, const browser_session& b
+    );
+    std::string client_ip(const http::request_context& ctx) const;
+    std::string login_json(
+        const http::request_context& ctx, const browser_session& b, std::string_view method, const std::string& subject,
+        const std::string& identity, const std::optional<std::string>& acr, std::optional<core::timestamp> auth_time
+    ) const;
+
+    verification_dependencies deps_;
+    verification_page_settings settings_;
+};
+
+}  // namespace chal::api
