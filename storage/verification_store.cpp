@@ -57,6 +57,10 @@ constexpr pg::query prune_verification_rows{"prune_verification_rows", R"sql(
 
 }  // namespace
 
+std::string oidc_client_secret_context(std::string_view tenant_id) {
+    return "tenant:" + std::string(tenant_id) + ":oidc_client_secret";
+}
+
 boost::asio::awaitable<verification_settings> verification_store::settings(std::string tenant_id) {
     auto rows = co_await db_.execute(select_verification_settings, pg::params{}.add(tenant_id));
     verification_settings s;

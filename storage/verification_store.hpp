@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace chal::storage {
@@ -49,6 +50,9 @@ struct verification_flow {
     core::timestamp created_at{};
     core::timestamp expires_at{};
 };
+
+// The associated data sealing a tenant's OIDC client secret: binds the ciphertext to its row.
+std::string oidc_client_secret_context(std::string_view tenant_id);
 
 enum class flow_refusal { unknown, other_browser, used, expired };
 

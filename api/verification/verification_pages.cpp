@@ -437,7 +437,7 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     const auto provider = std::get<oidc_provider>(discovered);
     std::string client_secret;
     if (s.oidc_client_secret_sealed) {
-        auto opened = deps_.secrets.open(*s.oidc_client_secret_sealed, "tenant:" + flow.tenant_id + ":oidc_client_secret");
+        auto opened = deps_.secrets.open(*s.oidc_client_secret_sealed, storage::oidc_client_secret_context(flow.tenant_id));
         if (!opened) co_return refuse(core::errc::verification_not_configured, "client secret does not open");
         client_secret = std::move(*opened);
     }

@@ -1,0 +1,342 @@
+// The operator CLI's verification commands, run as the real binary against the test database:
+// the OIDC client secret is stored sealed and never printed, the weaker click-through needs its
+// flag, support contacts round-trip, and an unknown tenant is an error.
+#include "app/crypto/crypto.hpp"
+#include "storage/migrations.hpp"
+#include "storage/pg/pool.hpp"
+#include "tests/e2e/service_fixture.hpp"
+#include "tests/support/run.hpp"
+#include "tests/support/test_database.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+
+extern char** environ;
+
+using namespace chal;
+
+namespace {
+
+struct cli_result {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A file under /tmp that is removed with this object.
+class temp_file {
+public:
+    explicit temp_file(const std::string& content = {}) {
+        char name[] = "/tmp/chal-cli-itest-XXXXXX";
+        const int fd = mkstemp(name);
+        if (fd < 0) throw std::runtime_error("mkstemp failed");
+        close(fd);
+        path_ = name;
+        std::ofstream(path_, std::ios::binary) << content;
+    }
+    ~temp_file() { std::remove(path_.c_str()); }
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+// Runs `challenge <args>` with the test database and master key; waits for it.
+cli_result run_challenge(const std::vector<std::string>& args, const std::vector<std::string>& settings = {}) {
+    std::map<std::string, std::string> vars;
+    auto set = [&vars](const std::string& assignment) { vars[assignment.substr(0, assignment.find('='))] = assignment; };
+    for (char** e = environ; *e; ++e) set(*e);
+    set("DATABASE_URL=" + chal::testing::test_database_url());
+    set(std::string("CHALLENGE_MASTER_KEY=") + e2e::test_master_key_base64);
+    set("CHALLENGE_LOG_LEVEL=warn");
+    for (const auto& s : settings) set(s);
+    std::vector<std::string> env;
+    for (auto& [name, assignment] : vars) env.push_back(assignment);
+    std::vector<char*> envp;
+    for (auto& s : env) envp.push_back(s.data());
+    envp.push_back(nullptr);
+
+    std::string binary = CHAL_BINARY;
+    std::vector<std::string> argv_storage{binary};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    temp_file out;
+    temp_file err;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out.path().c_str(), O_WRONLY | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err.path().c_str(), O_WRONLY | O_TRUNC, 0600);
+    pid_t pid = -1;
+    const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    cli_result r;
+    if (spawned != 0) {
+        r.err = "posix_spawn failed";
+        return r;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out.path());
+    r.err = slurp(err.path());
+    return r;
+}
+
+std::string describe(const cli_result& r) {
+    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+boost::json::object last_json_line(const std::string& out) {
+    std::string last;
+    std::size_t start = 0;
+    while (start < out.size()) {
+        auto end = out.find('\n', start);
+        if (end == std::string::npos) end = out.size();
+        auto line = out.substr(start, end - start);
+        if (!line.empty() && line[0] == '{') last = line;
+        start = end + 1;
+    }
+    return boost::json::parse(last).as_object();
+}
+
+constexpr const char* plaintext_secret = "oidc-client-secret-do-not-print-7f3a";
+constexpr const char* saml_metadata =
+    R"(<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" )"
+    R"(entityID="https://idp.example.com/saml"><md:IDPSSODescriptor/></md:EntityDescriptor>)";
+
+}  // namespace
+
+class cli_verification : public ::testing::Test {
+protected:
+    void SetUp() override {
+        chal::testing::test_database database;
+        pg::pool_config pool_config{.conninfo = database.url(), .size = 2};
+        db_ = std::make_unique<pg::pool>(io_.get_executor(), pool_config, [](int, std::string_view) {});
+        chal::testing::run(io_, storage::migrate(*db_));
+        database.truncate({"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries",
+                           "webhook_attempts", "idempotency_keys", "tenant_verification_settings", "verification_flows",
+                           "saml_seen_assertions"});
+        auto created = run_challenge({"tenant", "create", "--name", "Acme", "--json"});
+        ASSERT_EQ(created.exit_code, 0) << describe(created);
+        tenant_ = std::string(last_json_line(created.out).at("tenant_id").as_string());
+    }
+    void TearDown() override {
+        db_->close();
+        chal::testing::run_until_idle(io_);
+    }
+
+    // The stored sealed secret, as raw bytes from the database.
+    std::optional<std::string> sealed_secret_bytes() {
+        auto rows = chal::testing::run(io_, db_->execute_unprepared(
+            "SELECT oidc_client_secret_sealed FROM tenant_verification_settings WHERE tenant_id = '" + tenant_ + "'"));
+        if (rows.size() == 0) return std::nullopt;
+        return rows[0].get_optional_bytea(0);
+    }
+
+    std::int64_t count_verification_rows() {
+        auto rows = chal::testing::run(io_, db_->execute_unprepared("SELECT count(*) FROM tenant_verification_settings"));
+        return rows[0].get<std::int64_t>(0);
+    }
+
+    boost::json::object show() {
+        auto r = run_challenge({"tenant", "show-verification", "--tenant", tenant_, "--json"});
+        EXPECT_EQ(r.exit_code, 0) << describe(r);
+        return boost::json::parse(r.out).as_object();
+    }
+
+    boost::asio::io_context io_;
+    std::unique_ptr<pg::pool> db_;
+    std::string tenant_;
+};
+
+TEST_F(cli_verification, set_oidc_seals_the_secret_and_never_prints_it) {
+    temp_file secret_file(std::string(plaintext_secret) + "\n");
+    auto set = run_challenge({"tenant", "set-oidc", "--tenant", tenant_, "--issuer", "https://login.example.com/realms/acme",
+                              "--client-id", "challenge-app", "--client-secret-file", secret_file.path(), "--scopes",
+                              "openid  email profile", "--require-acr", "mfa", "--json"});
+    ASSERT_EQ(set.exit_code, 0) << describe(set);
+    EXPECT_EQ(set.out.find(plaintext_secret), std::string::npos);
+    EXPECT_EQ(set.err.find(plaintext_secret), std::string::npos);
+
+    const auto sealed = sealed_secret_bytes();
+    ASSERT_TRUE(sealed);
+    EXPECT_EQ(sealed->find(plaintext_secret), std::string::npos) << "the secret is stored in plaintext";
+    const crypto::secret_box box(*crypto::base64_decode(e2e::test_master_key_base64));
+    EXPECT_EQ(box.open(*sealed, "tenant:" + tenant_ + ":oidc_client_secret"), plaintext_secret);
+    EXPECT_FALSE(box.open(*sealed, "tenant:" + tenant_ + ":other"));
+
+    for (const bool json : {true, false}) {
+        std::vector<std::string> args{"tenant", "show-verification", "--tenant", tenant_};
+        if (json) args.push_back("--json");
+        auto shown = run_challenge(args);
+        ASSERT_EQ(shown.exit_code, 0) << describe(shown);
+        EXPECT_EQ(shown.out.find(plaintext_secret), std::string::npos) << shown.out;
+        EXPECT_EQ(shown.err.find(plaintext_secret), std::string::npos) << shown.err;
+        if (!json) {
+            EXPECT_NE(shown.out.find("set (sealed)"), std::string::npos) << shown.out;
+        }
+    }
+    const auto s = show();
+    EXPECT_EQ(s.at("auth_mode"), "oidc");
+    const auto& oidc = s.at("oidc").as_object();
+    EXPECT_EQ(oidc.at("issuer"), "https://login.example.com/realms/acme");
+    EXPECT_EQ(oidc.at("client_id"), "challenge-app");
+    EXPECT_EQ(oidc.at("client_secret_set"), true);
+    EXPECT_EQ(oidc.at("scopes"), "openid email profile");
+    EXPECT_EQ(oidc.at("identity_claim"), "email");
+    EXPECT_EQ(oidc.at("required_acr"), "mfa");
+    EXPECT_FALSE(oidc.contains("client_secret"));
+}
+
+TEST_F(cli_verification, set_oidc_refuses_bad_settings) {
+    const std::vector<std::string> base{"tenant", "set-oidc", "--tenant", tenant_, "--client-id", "app", "--client-secret", "s"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_challenge(args);
+    };
+    EXPECT_EQ(with({"--issuer", "http://login.example.com"}).exit_code, 2);           // http off loopback
+    EXPECT_EQ(with({"--issuer", "login.example.com"}).exit_code, 2);                  // not absolute
+    EXPECT_EQ(with({"--issuer", "https://login.example.com?x=1"}).exit_code, 2);      // query
+    EXPECT_EQ(with({"--issuer", "https://login.example.com", "--scopes", "email profile"}).exit_code, 2);  // no openid
+    EXPECT_EQ(with({"--issuer", "https://login.example.com", "--client-secret-file", "/tmp"}).exit_code, 2);  // both
+    EXPECT_EQ(run_challenge({"tenant", "set-oidc", "--tenant", tenant_, "--issuer", "https://login.example.com",
+                             "--client-id", "app", "--client-secret-file", "/nonexistent"})
+                  .exit_code,
+              2);
+    EXPECT_EQ(show().at("auth_mode"), "unconfigured");
+
+    auto loopback = with({"--issuer", "http://127.0.0.1:9000"});
+    EXPECT_EQ(loopback.exit_code, 0) << describe(loopback);
+    auto no_key = run_challenge({"tenant", "set-oidc", "--tenant", tenant_, "--issuer", "https://login.example.com",
+                                 "--client-id", "app", "--client-secret", "s"},
+                                {"CHALLENGE_MASTER_KEY="});
+    EXPECT_EQ(no_key.exit_code, 2) << describe(no_key);
+    EXPECT_NE(no_key.err.find("CHALLENGE_MASTER_KEY"), std::string::npos) << describe(no_key);
+}
+
+TEST_F(cli_verification, auth_none_needs_the_explicit_flag) {
+    auto refused = run_challenge({"tenant", "set-auth-none", "--tenant", tenant_});
+    EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+    EXPECT_NE(refused.err.find("--i-understand-this-is-weaker"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("holds the link"), std::string::npos) << refused.err;
+    EXPECT_EQ(show().at("auth_mode"), "unconfigured");
+
+    auto accepted = run_challenge({"tenant", "set-auth-none", "--tenant", tenant_, "--i-understand-this-is-weaker"});
+    EXPECT_EQ(accepted.exit_code, 0) << describe(accepted);
+    EXPECT_EQ(show().at("auth_mode"), "none");
+
+    auto cleared = run_challenge({"tenant", "clear-auth", "--tenant", tenant_});
+    EXPECT_EQ(cleared.exit_code, 0) << describe(cleared);
+    EXPECT_EQ(show().at("auth_mode"), "unconfigured");
+}
+
+TEST_F(cli_verification, set_support_round_trips_and_clears) {
+    auto set = run_challenge({"tenant", "set-support", "--tenant", tenant_, "--email", "help@acme.example", "--phone",
+                              "+1 555 0100", "--slack-channel", "#it-help", "--portal-url", "https://help.acme.example/"});
+    ASSERT_EQ(set.exit_code, 0) << describe(set);
+    auto support = show().at("support").as_object();
+    EXPECT_EQ(support.at("email"), "help@acme.example");
+    EXPECT_EQ(support.at("phone"), "+1 555 0100");
+    EXPECT_EQ(support.at("slack_channel"), "#it-help");
+    EXPECT_EQ(support.at("portal_url"), "https://help.acme.example/");
+
+    // Only what is given changes; "" clears one.
+    auto partial = run_challenge({"tenant", "set-support", "--tenant", tenant_, "--phone", "", "--email", "desk@acme.example"});
+    ASSERT_EQ(partial.exit_code, 0) << describe(partial);
+    support = show().at("support").as_object();
+    EXPECT_EQ(support.at("email"), "desk@acme.example");
+    EXPECT_TRUE(support.at("phone").is_null());
+    EXPECT_EQ(support.at("slack_channel"), "#it-help");
+    EXPECT_EQ(support.at("portal_url"), "https://help.acme.example/");
+
+    EXPECT_EQ(run_challenge({"tenant", "set-support", "--tenant", tenant_, "--email", "not-an-address"}).exit_code, 2);
+    EXPECT_EQ(run_challenge({"tenant", "set-support", "--tenant", tenant_, "--portal-url", "ftp://x.example"}).exit_code, 2);
+    EXPECT_EQ(run_challenge({"tenant", "set-support", "--tenant", tenant_, "--slack", "#typo"}).exit_code, 2);
+    EXPECT_EQ(run_challenge({"tenant", "set-support", "--tenant", tenant_}).exit_code, 2);
+    EXPECT_EQ(show().at("support").as_object().at("email"), "desk@acme.example");
+}
+
+TEST_F(cli_verification, saml_metadata_and_additional_context) {
+    temp_file metadata(saml_metadata);
+    auto set = run_challenge({"tenant", "set-saml", "--tenant", tenant_, "--metadata-file", metadata.path()});
+    ASSERT_EQ(set.exit_code, 0) << describe(set);
+    auto s = show();
+    EXPECT_EQ(s.at("auth_mode"), "saml");
+    EXPECT_EQ(s.at("saml").as_object().at("metadata_bytes"), std::string(saml_metadata).size());
+
+    temp_file empty;
+    temp_file not_metadata("<html></html>");
+    temp_file too_big(std::string(1024 * 1024 + 1, ' ') + "EntityDescriptor");
+    for (const auto* f : {&empty, &not_metadata, &too_big}) {
+        auto r = run_challenge({"tenant", "set-saml", "--tenant", tenant_, "--metadata-file", f->path()});
+        EXPECT_EQ(r.exit_code, 2) << describe(r);
+    }
+
+    EXPECT_EQ(run_challenge({"tenant", "set-additional-context", "--tenant", tenant_, "on"}).exit_code, 0);
+    EXPECT_EQ(show().at("additional_context_enabled"), true);
+    EXPECT_EQ(run_challenge({"tenant", "set-additional-context", "--tenant", tenant_, "maybe"}).exit_code, 2);
+    EXPECT_EQ(run_challenge({"tenant", "set-additional-context", "--tenant", tenant_, "off"}).exit_code, 0);
+    s = show();
+    EXPECT_EQ(s.at("additional_context_enabled"), false);
+    EXPECT_EQ(s.at("auth_mode"), "saml");  // each command changes only its own fields
+}
+
+TEST_F(cli_verification, an_unknown_tenant_is_an_error) {
+    const std::string unknown = "01900000-0000-7000-8000-000000000000";
+    for (const auto& tenant : {unknown, std::string("not-a-uuid")}) {
+        for (const auto& args : std::vector<std::vector<std::string>>{
+                 {"tenant", "show-verification", "--tenant", tenant},
+                 {"tenant", "clear-auth", "--tenant", tenant},
+                 {"tenant", "set-auth-none", "--tenant", tenant, "--i-understand-this-is-weaker"},
+                 {"tenant", "set-support", "--tenant", tenant, "--email", "a@b.example"},
+                 {"tenant", "set-oidc", "--tenant", tenant, "--issuer", "https://login.example.com", "--client-id", "app",
+                  "--client-secret", "s"}}) {
+            auto r = run_challenge(args);
+            EXPECT_EQ(r.exit_code, 1) << args[1] << " " << tenant << "\n" << describe(r);
+            EXPECT_NE(r.err.find("no tenant " + tenant), std::string::npos) << r.err;
+        }
+    }
+    EXPECT_EQ(count_verification_rows(), 0);
+}
+
+TEST_F(cli_verification, demo_bootstrap_opts_in_to_none_once) {
+    auto first = run_challenge({"demo", "bootstrap", "--json"});
+    ASSERT_EQ(first.exit_code, 0) << describe(first);
+    const std::string demo(last_json_line(first.out).at("tenant_id").as_string());
+    auto shown = run_challenge({"tenant", "show-verification", "--tenant", demo, "--json"});
+    ASSERT_EQ(shown.exit_code, 0) << describe(shown);
+    auto s = boost::json::parse(shown.out).as_object();
+    EXPECT_EQ(s.at("auth_mode"), "none");
+    EXPECT_EQ(s.at("support").as_object().at("email"), "support@example.com");
+
+    // The operator's later choice survives another bootstrap.
+    ASSERT_EQ(run_challenge({"tenant", "set-support", "--tenant", demo, "--email", "ops@example.com"}).exit_code, 0);
+    auto again = run_challenge({"demo", "bootstrap", "--json"});
+    ASSERT_EQ(again.exit_code, 0) << describe(again);
+    EXPECT_EQ(last_json_line(again.out).at("created"), false);
+    shown = run_challenge({"tenant", "show-verification", "--tenant", demo, "--json"});
+    s = boost::json::parse(shown.out).as_object();
+    EXPECT_EQ(s.at("auth_mode"), "none");
+    EXPECT_EQ(s.at("support").as_object().at("email"), "ops@example.com");
+}
