@@ -11,9 +11,11 @@
 CHAL_DEBIAN_PACKAGES=(
     build-essential g++ cmake ninja-build ccache pkg-config
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-    libssl-dev libpq-dev libspdlog-dev libgtest-dev libgmock-dev
+    libssl-dev openssl libpq-dev libspdlog-dev libgtest-dev libgmock-dev
+    liblasso3-dev  # SAML 2.0 SP (app/saml): maintained SAML library, mod_auth_mellon's engine
     postgresql
     nodejs npm
+    chromium  # the verification pages' browser tests (driven by npm playwright-core)
     python3
 )
 

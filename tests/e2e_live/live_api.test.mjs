@@ -6,10 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, execSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGuideReceiver } from '../e2e_node/guide_verifiers.mjs';
+import { freePort, waitFor as waitUntil } from '../e2e_node/live_helpers.mjs';
 import { loadValidator } from '../e2e_node/openapi_validator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,28 +22,11 @@ let server, port, apiKey, receiver, receiverPort, validateResponse;
 const events = [];
 let serverLog = '';
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address();
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 function cli(args, env) {
   return JSON.parse(execFileSync(binary, [...args, '--json'], { env, encoding: 'utf8' }));
 }
 
-async function waitFor(condition, ms, what) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}\n${serverLog}`);
-}
+const waitFor = (condition, ms, what) => waitUntil(condition, ms, what, () => serverLog);
 
 async function api(method, urlPath, { body, headers = {} } = {}) {
   const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, {

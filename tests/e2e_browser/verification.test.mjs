@@ -1,0 +1,364 @@
+// The target's verification in a real browser (Debian's Chromium driven by playwright-core)
+// against the real binary, a real OpenID Provider (oidc-provider, tests/idp/oidc_op.mjs) and
+// the real PostgreSQL. Callbacks arrive at the published guide's Express receiver, which checks
+// their signatures; receipts are checked with jose, an independent JOSE implementation.
+//
+// Needs CHAL_BINARY, CHAL_TEST_DATABASE_URL and /usr/bin/chromium; scripts/test provides them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createGuideReceiver } from '../e2e_node/guide_verifiers.mjs';
+import { freePort, waitFor as waitUntil } from '../e2e_node/live_helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const binary = process.env.CHAL_BINARY;
+const database = process.env.CHAL_TEST_DATABASE_URL;
+const masterKey = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+const webhookSecret = 'your-webhook-secret';
+const clientId = 'challenge-browser-test';
+const clientSecret = 's3cr+t%:with/odd=chars';
+
+let server, port, base, apiKey, tenantId, op, browser, receiver, receiverPort;
+let serverLog = '';
+const callbacks = [];
+
+const waitFor = (condition, ms, what) => waitUntil(condition, ms, what, () => serverLog.slice(-4000));
+
+function cli(args, env) {
+  return execFileSync(binary, args, { env, encoding: 'utf8' });
+}
+
+async function api(method, urlPath, body) {
+  const res = await fetch(`${base}${urlPath}`, {
+    method,
+    headers: { 'X-API-Key': apiKey, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+async function createChallenge(extra = {}) {
+  const created = await api('POST', '/api/v1/challenges', {
+    target_user_email: 'alice@example.com',
+    context: 'Password reset requested on a help-desk call',
+    callback_url: `http://127.0.0.1:${receiverPort}/webhook/callback`,
+    ...extra,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  return created.json;
+}
+
+async function statusOf(id) {
+  return (await api('GET', `/api/v1/challenges/${id}`)).json;
+}
+
+async function startOp() {
+  const child = spawn(process.execPath, [
+    path.join(here, '../idp/oidc_op.mjs'), '--client-id', clientId, '--client-secret', clientSecret,
+    '--redirect-uri', `${base}/auth/callback/oidc`, '--alg', 'ES256',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`oidc_op not ready in 15 s: ${stderr}`)), 15000);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (line) { clearTimeout(timer); resolve(JSON.parse(line)); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`oidc_op exited ${code}: ${stderr}`)); });
+  });
+  return { child, ...ready };
+}
+
+async function spoilNextIdToken(mode) {
+  const res = await fetch(`${op.admin_url}/next-id-token`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode }),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+// Opens the link in a fresh browser context (its own cookies) and signs in at the provider.
+async function signInThroughLink(url, { login = 'alice@example.com', context } = {}) {
+  const ctx = context ?? (await browser.newContext());
+  const page = await ctx.newPage();
+  await page.goto(url);
+  await page.click('#verify');
+  await page.waitForSelector('input[name="login"]', { timeout: 15000 });
+  await page.fill('input[name="login"]', login);
+  await page.fill('input[name="password"]', 'password');
+  await Promise.all([page.waitForURL((u) => u.href.startsWith(base), { timeout: 15000 }), page.click('#submit')]);
+  await page.waitForLoadState('domcontentloaded');
+  return { ctx, page };
+}
+
+before(async () => {
+  assert.ok(binary, 'CHAL_BINARY must name the built challenge binary');
+  assert.ok(database, 'CHAL_TEST_DATABASE_URL must be set');
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  op = await startOp();
+
+  const env = { ...process.env, DATABASE_URL: database, CHALLENGE_MASTER_KEY: masterKey };
+  cli(['migrate'], env);
+  const tenant = JSON.parse(cli(['tenant', 'create', '--name', `Browser ${Date.now()}`, '--json'], env));
+  tenantId = tenant.tenant_id;
+  const integration = JSON.parse(cli(['integration', 'create-webhook', '--tenant', tenantId, '--name', 'ITSM',
+    '--secret', webhookSecret, '--json'], env));
+  apiKey = integration.api_key;
+  cli(['tenant', 'set-oidc', '--tenant', tenantId, '--issuer', op.issuer, '--client-id', clientId,
+    '--client-secret', clientSecret], env);
+  cli(['tenant', 'set-support', '--tenant', tenantId, '--email', 'help@example.com', '--phone', '+1 555 0100'], env);
+  cli(['tenant', 'set-additional-context', '--tenant', tenantId, 'on'], env);
+
+  const app = createGuideReceiver({ secret: webhookSecret, onEvent: (data) => callbacks.push(data) });
+  receiver = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  receiverPort = receiver.address().port;
+
+  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'chal-receipt-'));
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  writeFileSync(path.join(keyDir, 'receipt.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+
+  server = spawn(binary, ['serve'], {
+    env: {
+      ...env, CHALLENGE_PORT: String(port), CHALLENGE_PUBLIC_BASE_URL: base,
+      CHALLENGE_ALLOW_HTTP_CALLBACKS: 'true', CHALLENGE_ALLOW_LOOPBACK_CALLBACKS: 'true',
+      CHALLENGE_ALLOW_HTTP_IDP: 'true', CHALLENGE_ALLOW_LOOPBACK_IDP: 'true',
+      CHALLENGE_WEBHOOK_POLL_MS: '50', CHALLENGE_EXPIRY_SWEEP_MS: '200', CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS: '2',
+      CHALLENGE_RECEIPT_KEY_FILE: path.join(keyDir, 'receipt.pem'), CHALLENGE_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  server.stderr.on('data', (d) => { serverLog += d; });
+  await waitFor(async () => {
+    try { return (await fetch(`${base}/healthz`)).ok; } catch { return false; }
+  }, 15000, 'the server to start');
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  if (op) {
+    op.child.kill('SIGTERM');
+    await new Promise((r) => op.child.once('exit', r));
+  }
+  receiver?.close();
+});
+
+test('a fresh login at the provider verifies the target, with device details, a receipt and a signed callback', async () => {
+  const created = await createChallenge();
+  assert.match(created.verification_code, /^[0-9]{6}$/);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  assert.match(await page.textContent('main'), /Password reset requested on a help-desk call/);
+  assert.equal((await statusOf(created.challenge_id)).status, 'in-progress', 'opening the link starts it');
+  await page.fill('#target_response', 'On a call with the help desk right now');
+  await page.click('#verify');
+  await page.waitForSelector('input[name="login"]', { timeout: 15000 });
+  await page.fill('input[name="login"]', 'alice@example.com');
+  await page.fill('input[name="password"]', 'password');
+  await page.click('#submit');
+  await page.waitForURL(`${base}/challenge/verified/${created.challenge_id}`, { timeout: 15000 });
+  assert.equal((await page.textContent('#code')).trim(), created.verification_code, 'the target sees the code after login');
+  await page.waitForSelector('body[data-device-state="sent"]', { timeout: 10000 });
+
+  const done = await statusOf(created.challenge_id);
+  assert.equal(done.status, 'verified');
+  assert.equal(done.auth_method, 'oidc');
+  assert.equal(done.target_response, 'On a call with the help desk right now');
+  assert.match(done.device_fingerprint.browser, /Chrom/);
+  assert.match(done.device_fingerprint.screen, /^[0-9]+x[0-9]+$/);
+  assert.equal(done.device_fingerprint.ip, '127.0.0.1');
+  assert.equal(done.device_fingerprint.details_collected, true);
+
+  // The receipt verifies offline with a standard JOSE library against our JWKS.
+  const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
+  const { payload, protectedHeader } = await jwtVerify(done.receipt, jwks, { issuer: base, audience: 'challenge-receipt' });
+  assert.equal(protectedHeader.alg, 'ES256');
+  assert.equal(payload.challenge_id, created.challenge_id);
+  assert.equal(payload.tenant_id, tenantId);
+  assert.equal(payload.sub, 'alice@example.com');
+  assert.equal(payload.auth_method, 'oidc');
+  assert.equal(typeof payload.auth_time, 'number');
+  assert.match(payload.device_sha256, /^[0-9a-f]{64}$/);
+  assert.ok(payload.exp > payload.iat);
+
+  // The provider was asked for a forced, PKCE-protected login.
+  const requests = (await (await fetch(`${op.admin_url}/requests`)).json()).requests;
+  const sent = requests.at(-1);
+  assert.equal(sent.prompt, 'login');
+  assert.equal(sent.max_age, '0');
+  assert.equal(sent.code_challenge_method, 'S256');
+  assert.ok(sent.nonce && sent.state);
+
+  await waitFor(() => callbacks.some((c) => c.challenge_id === created.challenge_id), 10000, 'the callback');
+  const callback = callbacks.find((c) => c.challenge_id === created.challenge_id);
+  assert.equal(callback.status, 'verified');
+  assert.equal(callback.receipt, done.receipt);
+  assert.equal(callback.device_fingerprint.screen, done.device_fingerprint.screen);
+
+  // Going back to the provider's answer cannot complete anything twice.
+  await page.goBack();
+  await ctx.close();
+});
+
+test('signing in as someone else fails the challenge as identity_mismatch and says so', async () => {
+  const created = await createChallenge();
+  const { ctx, page } = await signInThroughLink(created.verification_url, { login: 'bob@example.com' });
+  assert.match(await page.textContent('main'), /You signed in as bob@example\.com/);
+  const after = await statusOf(created.challenge_id);
+  assert.equal(after.status, 'failed');
+  assert.equal(after.failure_reason, 'identity_mismatch');
+  assert.equal(after.receipt, null);
+  await ctx.close();
+});
+
+for (const mode of ['tamper_signature', 'wrong_nonce', 'stale_auth_time', 'wrong_audience', 'wrong_issuer', 'expired']) {
+  test(`an ID token with ${mode} is refused and nothing is verified`, async () => {
+    const created = await createChallenge();
+    await spoilNextIdToken(mode);
+    const { ctx, page } = await signInThroughLink(created.verification_url);
+    assert.match(await page.textContent('h1'), /could not be confirmed/);
+    const after = await statusOf(created.challenge_id);
+    assert.equal(after.status, 'in-progress', `${mode}: the challenge must not change`);
+    assert.equal(after.receipt, null);
+    await ctx.close();
+  });
+}
+
+test('a report of an incident fails the challenge with the reason and the text, and calls back', async () => {
+  const created = await createChallenge();
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  await page.click('#report');
+  await page.fill('#details', 'I did not ask for a password reset');
+  await page.click('#confirm-report');
+  assert.match(await page.textContent('h1'), /Thank you for reporting/);
+  const after = await statusOf(created.challenge_id);
+  assert.equal(after.status, 'failed');
+  assert.equal(after.failure_reason, 'incident_reported');
+  assert.equal(after.target_response, 'I did not ask for a password reset');
+  await waitFor(() => callbacks.some((c) => c.challenge_id === created.challenge_id), 10000, 'the incident callback');
+  assert.equal(callbacks.find((c) => c.challenge_id === created.challenge_id).event_type, 'challenge.incident_reported');
+  await ctx.close();
+});
+
+test('a sign-in started in one browser cannot be finished in another', async () => {
+  const created = await createChallenge();
+  const first = await browser.newContext();
+  const page = await first.newPage();
+  let callbackUrl;
+  // Redirects are not routed, so the provider's answer is caught where it is made: the
+  // provider's last response, whose Location is our callback, is not followed.
+  const isProvider = (url) => url.origin === new URL(op.issuer).origin;
+  await page.route(isProvider, async (route) => {
+    let url = route.request().url();
+    let response = await route.fetch({ maxRedirects: 0 });
+    for (let hop = 0; hop < 10; hop++) {
+      const location = response.headers().location;
+      if (!location) break;
+      const next = new URL(location, url);
+      if (next.pathname === '/auth/callback/oidc') {
+        callbackUrl = next.href;
+        await route.abort();
+        return;
+      }
+      if (!isProvider(next)) break;
+      url = next.href;
+      response = await first.request.get(url, { maxRedirects: 0 });  // shares the context's cookies
+    }
+    await route.fulfill({ response });
+  });
+  await page.goto(created.verification_url);
+  await page.click('#verify');
+  await page.fill('input[name="login"]', 'alice@example.com');
+  await page.fill('input[name="password"]', 'password');
+  await page.click('#submit');
+  await waitFor(() => callbackUrl !== undefined, 15000, 'the provider to answer');
+
+  const second = await browser.newContext();
+  const other = await second.newPage();
+  await other.goto(callbackUrl);
+  assert.match(await other.textContent('main'), /another browser|open the link again/i);
+  assert.equal((await statusOf(created.challenge_id)).status, 'in-progress');
+
+  // The browser that started it still can, once; a second use is refused.
+  await page.unroute(isProvider);
+  await page.goto(callbackUrl);
+  await page.waitForSelector('body[data-device-state="sent"]', { timeout: 10000 });
+  assert.equal((await statusOf(created.challenge_id)).status, 'verified');
+  await page.goto(callbackUrl);
+  assert.match(await page.textContent('h1'), /already used/);
+  await first.close();
+  await second.close();
+});
+
+test('forms without their CSRF token or cookie change nothing', async () => {
+  const created = await createChallenge();
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  const verify = await page.evaluate(async (id) => {
+    const res = await fetch(`/challenge/start/${id}/verify`, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'csrf=forged',
+    });
+    return res.status;
+  }, created.challenge_id);
+  assert.equal(verify, 403);
+  const report = await fetch(`${base}/challenge/start/${created.challenge_id}/report`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'details=x',
+  });
+  assert.equal(report.status, 403, 'no cookie, no report');
+  assert.equal((await statusOf(created.challenge_id)).status, 'in-progress');
+  await ctx.close();
+});
+
+test('finished, withdrawn and unknown links show a clear page and never a Verify button', async () => {
+  const created = await createChallenge();
+  assert.equal((await api('POST', `/api/v1/challenges/${created.challenge_id}/cancel`)).status, 200);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const res = await page.goto(created.verification_url);
+  assert.equal(res.status(), 409);
+  assert.match(await page.textContent('main'), /withdrawn/);
+  assert.equal(await page.$('#verify'), null);
+  assert.match(await page.textContent('main'), /help@example\.com/, 'the support contacts are shown');
+  const unknown = await page.goto(`${base}/challenge/start/01900000-0000-7000-8000-000000000000`);
+  assert.equal(unknown.status(), 404);
+  assert.equal(await page.$('#verify'), null);
+  await ctx.close();
+});
+
+test('every page carries the security headers', async () => {
+  const created = await createChallenge();
+  const res = await fetch(created.verification_url);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+  const cookie = res.headers.get('set-cookie');
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Lax/);
+});
