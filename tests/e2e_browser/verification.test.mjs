@@ -26,6 +26,8 @@ const clientId = 'challenge-browser-test';
 const clientSecret = 's3cr+t%:with/odd=chars';
 
 let server, port, base, apiKey, tenantId, op, browser, receiver, receiverPort;
+// Keys of tenants configured otherwise: click-through (none), nothing, an IdP at a forbidden address.
+const otherKeys = {};
 let serverLog = '';
 const callbacks = [];
 
@@ -35,29 +37,33 @@ function cli(args, env) {
   return execFileSync(binary, args, { env, encoding: 'utf8' });
 }
 
-async function api(method, urlPath, body) {
+async function api(method, urlPath, body, key = apiKey) {
   const res = await fetch(`${base}${urlPath}`, {
     method,
-    headers: { 'X-API-Key': apiKey, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { 'X-API-Key': key, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
 
-async function createChallenge(extra = {}) {
+async function createChallenge(extra = {}, key = apiKey) {
   const created = await api('POST', '/api/v1/challenges', {
     target_user_email: 'alice@example.com',
     context: 'Password reset requested on a help-desk call',
     callback_url: `http://127.0.0.1:${receiverPort}/webhook/callback`,
     ...extra,
-  });
+  }, key);
   assert.equal(created.status, 201, JSON.stringify(created.json));
   return created.json;
 }
 
-async function statusOf(id) {
-  return (await api('GET', `/api/v1/challenges/${id}`)).json;
+async function statusOf(id, key = apiKey) {
+  return (await api('GET', `/api/v1/challenges/${id}`, undefined, key)).json;
+}
+
+function psql(sql) {
+  return execFileSync('psql', [database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
 }
 
 async function startOp() {
@@ -119,6 +125,17 @@ before(async () => {
     '--client-secret', clientSecret], env);
   cli(['tenant', 'set-support', '--tenant', tenantId, '--email', 'help@example.com', '--phone', '+1 555 0100'], env);
   cli(['tenant', 'set-additional-context', '--tenant', tenantId, 'on'], env);
+  for (const kind of ['none', 'unconfigured', 'forbidden_idp']) {
+    const other = JSON.parse(cli(['tenant', 'create', '--name', `Browser ${kind} ${Date.now()}`, '--json'], env));
+    otherKeys[kind] = JSON.parse(cli(['integration', 'create-webhook', '--tenant', other.tenant_id, '--name', kind,
+      '--json'], env)).api_key;
+    if (kind === 'none') cli(['tenant', 'set-auth-none', '--tenant', other.tenant_id, '--i-understand-this-is-weaker'], env);
+    if (kind === 'forbidden_idp') {
+      // The cloud metadata address: the IdP client must refuse it before connecting.
+      cli(['tenant', 'set-oidc', '--tenant', other.tenant_id, '--issuer', 'https://169.254.169.254/idp', '--client-id', 'x',
+        '--client-secret', 'y'], env);
+    }
+  }
 
   const app = createGuideReceiver({ secret: webhookSecret, onEvent: (data) => callbacks.push(data) });
   receiver = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
@@ -361,4 +378,65 @@ test('every page carries the security headers', async () => {
   const cookie = res.headers.get('set-cookie');
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Lax/);
+});
+
+test('a click-through tenant verifies with auth_method none and says it is weaker', async () => {
+  const created = await createChallenge({}, otherKeys.none);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  assert.match(await page.textContent('main'), /click-through verification/);
+  await page.click('#verify');
+  await page.waitForURL(`${base}/challenge/verified/${created.challenge_id}`);
+  assert.equal((await page.textContent('#code')).trim(), created.verification_code);
+  await page.waitForSelector('body[data-device-state="sent"]', { timeout: 10000 });
+  const done = await statusOf(created.challenge_id, otherKeys.none);
+  assert.equal(done.status, 'verified');
+  assert.equal(done.auth_method, 'none');
+  await ctx.close();
+});
+
+test('a tenant without an identity provider cannot verify anyone', async () => {
+  const created = await createChallenge({}, otherKeys.unconfigured);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  assert.match(await page.textContent('main'), /not configured/);
+  assert.equal(await page.$('#verify'), null);
+  assert.equal((await statusOf(created.challenge_id, otherKeys.unconfigured)).status, 'in-progress');
+  await ctx.close();
+});
+
+test('an identity provider at a forbidden address is refused before any connection', async () => {
+  const created = await createChallenge({}, otherKeys.forbidden_idp);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  const answer = await Promise.all([page.waitForNavigation(), page.click('#verify')]).then(([r]) => r);
+  assert.equal(answer.status(), 502);
+  assert.match(serverLog, /oidc discovery failed[^\n]*challenge_id=[^\n]*/);
+  assert.equal((await statusOf(created.challenge_id, otherKeys.forbidden_idp)).status, 'in-progress');
+  await ctx.close();
+});
+
+test('a link past its expiry shows the expired page and its login cannot finish', async () => {
+  const created = await createChallenge();
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  await page.click('#verify');
+  await page.waitForSelector('input[name="login"]', { timeout: 15000 });
+  // The deadline passes while the target is at the provider.
+  psql(`UPDATE challenges SET expires_at = now() - interval '1 second' WHERE id = '${created.challenge_id}'`);
+  await page.fill('input[name="login"]', 'alice@example.com');
+  await page.fill('input[name="password"]', 'password');
+  await page.click('#submit');
+  await page.waitForURL((u) => u.href.startsWith(`${base}/auth/callback/oidc`), { timeout: 15000 });
+  assert.match(await page.textContent('h1'), /expired/);
+  const again = await page.goto(created.verification_url);
+  assert.equal(again.status(), 410);
+  assert.equal(await page.$('#verify'), null);
+  await waitFor(async () => (await statusOf(created.challenge_id)).status === 'expired', 10000, 'the expiry');
+  assert.equal((await statusOf(created.challenge_id)).receipt, null);
+  await ctx.close();
 });
