@@ -33,12 +33,19 @@ constexpr pg::query insert_verification_flow{"insert_verification_flow", R"sql(
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))sql"};
 
 #define CHAL_FLOW_COLUMNS \
-    "id, challenge_id, tenant_id, method, saml_request_id, target_response, created_at, expires_at"
+    "id, challenge_id, tenant_id, method, saml_request_id, target_response, created_at, expires_at, saml_answer::text"
 
 constexpr pg::query consume_verification_flow{"consume_verification_flow",
     "UPDATE verification_flows SET consumed_at = $3"
     " WHERE id = $1 AND browser_hash = $2 AND consumed_at IS NULL AND expires_at > $3"
     " RETURNING " CHAL_FLOW_COLUMNS};
+
+constexpr pg::query select_open_flow{"select_open_flow",
+    "SELECT " CHAL_FLOW_COLUMNS " FROM verification_flows WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2"};
+
+constexpr pg::query park_saml_answer{"park_saml_answer",
+    "UPDATE verification_flows SET saml_answer = $2::jsonb"
+    " WHERE id = $1 AND method = 'saml' AND consumed_at IS NULL AND expires_at > $3 AND saml_answer IS NULL"};
 
 constexpr pg::query explain_verification_flow{"explain_verification_flow",
     "SELECT browser_hash = $2 AS same_browser, consumed_at IS NOT NULL AS used, expires_at <= $3 AS expired"
@@ -54,6 +61,20 @@ constexpr pg::query prune_verification_rows{"prune_verification_rows", R"sql(
     WITH flows AS (DELETE FROM verification_flows WHERE expires_at <= $1::timestamptz - interval '1 day' RETURNING 1),
          seen AS (DELETE FROM saml_seen_assertions WHERE expires_at <= $1 RETURNING 1)
     SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM seen))sql"};
+
+verification_flow flow_from(const pg::row& r) {
+    verification_flow f;
+    f.id = r.get<std::string>(0);
+    f.challenge_id = r.get<std::string>(1);
+    f.tenant_id = r.get<std::string>(2);
+    f.method = r.get<std::string>(3);
+    f.saml_request_id = r.get<std::optional<std::string>>(4);
+    f.target_response = r.get<std::optional<std::string>>(5);
+    f.created_at = r.get<core::timestamp>(6);
+    f.expires_at = r.get<core::timestamp>(7);
+    f.saml_answer_json = r.get<std::optional<std::string>>(8);
+    return f;
+}
 
 }  // namespace
 
@@ -122,17 +143,8 @@ boost::asio::awaitable<std::variant<verification_flow, flow_refusal>> verificati
     p.add(now);
     auto rows = co_await db_.execute(consume_verification_flow, p);
     if (rows.size() == 1) {
-        const auto r = rows[0];
-        verification_flow f;
-        f.id = r.get<std::string>(0);
-        f.challenge_id = r.get<std::string>(1);
-        f.tenant_id = r.get<std::string>(2);
+        auto f = flow_from(rows[0]);
         f.browser_hash = browser_hash;
-        f.method = r.get<std::string>(3);
-        f.saml_request_id = r.get<std::optional<std::string>>(4);
-        f.target_response = r.get<std::optional<std::string>>(5);
-        f.created_at = r.get<core::timestamp>(6);
-        f.expires_at = r.get<core::timestamp>(7);
         co_return f;
     }
     auto why = co_await db_.execute(explain_verification_flow, p);
@@ -140,6 +152,21 @@ boost::asio::awaitable<std::variant<verification_flow, flow_refusal>> verificati
     if (!why[0].get<bool>(0)) co_return flow_refusal::other_browser;
     if (why[0].get<bool>(1)) co_return flow_refusal::used;
     co_return flow_refusal::expired;
+}
+
+boost::asio::awaitable<std::optional<verification_flow>> verification_store::find_open_flow(
+    std::string flow_id, core::timestamp now
+) {
+    auto rows = co_await db_.execute(select_open_flow, pg::params{}.add(flow_id).add(now));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return flow_from(rows[0]);
+}
+
+boost::asio::awaitable<bool> verification_store::record_saml_answer(
+    std::string flow_id, std::string answer_json, core::timestamp now
+) {
+    auto done = co_await db_.execute(park_saml_answer, pg::params{}.add(flow_id).add(answer_json).add(now));
+    co_return done.affected_rows() == 1;
 }
 
 boost::asio::awaitable<bool> verification_store::remember_assertion(

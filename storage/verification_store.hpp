@@ -47,6 +47,7 @@ struct verification_flow {
     std::string method;        // "oidc", "saml", "none"
     std::optional<std::string> saml_request_id;
     std::optional<std::string> target_response;
+    std::optional<std::string> saml_answer_json;  // what a checked SAML assertion proved
     core::timestamp created_at{};
     core::timestamp expires_at{};
 };
@@ -71,6 +72,11 @@ public:
     boost::asio::awaitable<std::variant<verification_flow, flow_refusal>> consume_flow(
         std::string flow_id, std::string browser_hash, core::timestamp now
     );
+
+    // An unused, unexpired flow by id, without using it (the SAML ACS, which cannot see the cookie).
+    boost::asio::awaitable<std::optional<verification_flow>> find_open_flow(std::string flow_id, core::timestamp now);
+    // Parks a checked SAML answer on an open flow, once. False if the flow is used, expired or answered.
+    boost::asio::awaitable<bool> record_saml_answer(std::string flow_id, std::string answer_json, core::timestamp now);
 
     // Remembers a SAML assertion id until it expires; false when it was already seen (replay).
     boost::asio::awaitable<bool> remember_assertion(

@@ -4,6 +4,7 @@
 #include "api/verification/html.hpp"
 #include "app/core/device.hpp"
 #include "app/core/verification.hpp"
+#include "app/saml/service_provider.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
@@ -329,9 +330,9 @@ boost::asio::awaitable<http::response> verification_pages::verify(http::request_
             co_return redirect_response("/challenge/verified/" + c->id);
         }
         case core::auth_mode::oidc: co_return co_await begin_oidc(*c, settings, b, target_response);
-        case core::auth_mode::saml: break;
+        case core::auth_mode::saml: co_return co_await begin_saml(*c, settings, b, target_response);
     }
-    co_return message_page(501, "Sign-in is not available", "SAML sign-in is not available on this server yet.", settings.support);
+    co_return message_page(500, "Something went wrong", "Please try again.", settings.support);
 }
 
 boost::asio::awaitable<http::response> verification_pages::begin_oidc(
@@ -382,20 +383,56 @@ boost::asio::awaitable<http::response> verification_pages::oidc_callback(http::r
     if (b.fresh) co_return no_cookie_page(no_support);
     const auto now = deps_.clock();
     auto consumed = co_await deps_.verification.consume_flow(state, b.hash, now);
-    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) {
-        switch (*refused) {
-            case storage::flow_refusal::other_browser:
-                co_return message_page(403, "Finish in the browser you started in",
-                                       "This sign-in was started in another browser. Open the link again in this one. Nothing was changed.",
-                                       no_support);
-            case storage::flow_refusal::used:
-                co_return message_page(409, "This sign-in was already used", "Open the link again to start over. Nothing was changed.", no_support);
-            case storage::flow_refusal::expired:
-            case storage::flow_refusal::unknown: break;
-        }
-        co_return message_page(410, "This sign-in has expired", "Open the link again to start over. Nothing was changed.", no_support);
-    }
+    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) co_return flow_refused_page(static_cast<int>(*refused));
     co_return co_await complete_oidc(ctx, std::get<storage::verification_flow>(consumed), b);
+}
+
+http::response verification_pages::flow_refused_page(int refusal) {
+    const storage::support_contacts none;
+    switch (static_cast<storage::flow_refusal>(refusal)) {
+        case storage::flow_refusal::other_browser:
+            return message_page(403, "Finish in the browser you started in",
+                                "This sign-in was started in another browser. Open the link again in this one. Nothing was changed.",
+                                none);
+        case storage::flow_refusal::used:
+            return message_page(409, "This sign-in was already used", "Open the link again to start over. Nothing was changed.", none);
+        case storage::flow_refusal::expired:
+        case storage::flow_refusal::unknown: break;
+    }
+    return message_page(410, "This sign-in has expired", "Open the link again to start over. Nothing was changed.", none);
+}
+
+http::response verification_pages::login_refused_page(
+    const std::string& tenant_id, const std::string& challenge_id, core::errc why, const std::string& detail,
+    const storage::support_contacts& support
+) const {
+    spdlog::warn("login refused tenant_id={} challenge_id={} reason={} detail={}", tenant_id, challenge_id,
+                 core::error_category().message(static_cast<int>(why)), detail);
+    const auto e = error_for(why);
+    return message_page(e.status, "Your sign-in could not be confirmed", e.message, support);
+}
+
+boost::asio::awaitable<http::response> verification_pages::conclude_login(
+    const http::request_context& ctx, const core::challenge& c, const storage::verification_settings& s,
+    const browser_session& b, std::string method, std::string subject, std::string identity,
+    std::optional<std::string> acr, std::optional<core::timestamp> auth_time, std::optional<std::string> target_response
+) {
+    const auto now = deps_.clock();
+    if (!core::identity_matches(c, identity)) {
+        storage::transition_details details;
+        details.auth_method = method;
+        co_await deps_.challenges.transition(std::nullopt, c.id, core::challenge_event::fail_identity_mismatch, details, "target", now);
+        if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
+        co_return message_page(403, "You signed in as someone else",
+                               "You signed in as " + identity +
+                                   ", but this request was for another person. It has been marked as failed and the "
+                                   "requester will see that. If you share this device, ask the right person to open the link.",
+                               s.support);
+    }
+    storage::login_record record{method, login_json(ctx, b, method, subject, identity, acr, auth_time), std::move(target_response)};
+    auto proven = co_await deps_.challenges.record_login(c.id, record, "target", now);
+    if (!proven) co_return state_page(core::link_state::finished, c, s.support);
+    co_return redirect_response("/challenge/verified/" + c.id);
 }
 
 boost::asio::awaitable<http::response> verification_pages::complete_oidc(
@@ -406,10 +443,7 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     const auto s = co_await deps_.verification.settings(flow.tenant_id);
     const auto now = deps_.clock();
     const auto refuse = [&](core::errc why, const std::string& detail) {
-        spdlog::warn("oidc login refused tenant_id={} challenge_id={} reason={} detail={}", flow.tenant_id,
-                     flow.challenge_id, std::string_view(core::error_category().message(static_cast<int>(why))), detail);
-        const auto e = error_for(why);
-        return message_page(e.status, "Your sign-in could not be confirmed", e.message, s.support);
+        return login_refused_page(flow.tenant_id, flow.challenge_id, why, "oidc: " + detail, s.support);
     };
     if (!c || s.mode != core::auth_mode::oidc || !s.oidc_issuer || !s.oidc_client_id)
         co_return refuse(core::errc::verification_not_configured, "settings changed during the flow");
@@ -460,23 +494,135 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     auto login = core::check_id_token_claims(std::get<boost::json::object>(claims), expect);
     if (!login) co_return refuse(static_cast<core::errc>(login.error().value()), "claims");
 
-    if (!core::identity_matches(*c, login->identity)) {
-        storage::transition_details details;
-        details.auth_method = "oidc";
-        co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::fail_identity_mismatch, details, "target", now);
-        if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
-        co_return message_page(403, "You signed in as someone else",
-                               "You signed in as " + login->identity +
-                                   ", but this request was for another person. It has been marked as failed and the "
-                                   "requester will see that. If you share this device, ask the right person to open the link.",
+    co_return co_await conclude_login(
+        ctx, *c, s, b, "oidc", login->subject, login->identity, login->acr, login->auth_time, flow.target_response
+    );
+}
+
+namespace {
+
+saml::sp_settings service_provider(const std::string& base) {
+    return {base + "/saml/metadata", base + "/saml/acs", base + "/saml/metadata"};
+}
+
+// The email a SAML login proved: an email NameID, else the usual email attributes.
+std::string saml_identity(const saml::verified_assertion& a) {
+    if (a.name_id.find('@') != std::string::npos) return a.name_id;
+    for (const char* name : {"email", "mail", "urn:oid:0.9.2342.19200300.100.1.3",
+                             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"}) {
+        if (auto it = a.attributes.find(name); it != a.attributes.end() && !it->second.empty()) return it->second.front();
+    }
+    return a.name_id;
+}
+
+}  // namespace
+
+boost::asio::awaitable<http::response> verification_pages::begin_saml(
+    const core::challenge& c, const storage::verification_settings& s, const browser_session& b,
+    std::optional<std::string> target_response
+) {
+    const auto now = deps_.clock();
+    storage::verification_flow flow;
+    flow.id = crypto::new_uuid_v7(std::chrono::system_clock::now());
+    auto request = saml::build_authn_request(
+        service_provider(settings_.public_base_url), saml::idp_settings{s.saml_idp_metadata.value_or("")}, flow.id
+    );
+    if (!request) {
+        spdlog::warn("saml authn request failed tenant_id={} challenge_id={} reason={}", c.tenant_id, c.id,
+                     request.error().message());
+        co_return message_page(502, "Your sign-in page is not set up correctly",
+                               "Your organisation's SAML settings could not be used. Nothing was changed; contact support.",
                                s.support);
     }
-    storage::login_record record{
-        "oidc", login_json(ctx, b, "oidc", login->subject, login->identity, login->acr, login->auth_time),
-        flow.target_response};
-    auto proven = co_await deps_.challenges.record_login(c->id, record, "target", now);
-    if (!proven) co_return state_page(core::link_state::finished, c, s.support);
-    co_return redirect_response("/challenge/verified/" + c->id);
+    flow.challenge_id = c.id;
+    flow.tenant_id = c.tenant_id;
+    flow.browser_hash = b.hash;
+    flow.method = "saml";
+    flow.saml_request_id = request->request_id;
+    flow.target_response = std::move(target_response);
+    flow.created_at = now;
+    flow.expires_at = now + settings_.flow_lifetime;
+    co_await deps_.verification.create_flow(flow);
+    co_return redirect_response(request->redirect_url);
+}
+
+boost::asio::awaitable<http::response> verification_pages::saml_metadata(http::request_context&) {
+    http::response res{bh::status::ok, 11};
+    res.set(bh::field::content_type, "application/samlmetadata+xml");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set(bh::field::cache_control, "public, max-age=300");
+    res.body() = saml::sp_metadata_xml(service_provider(settings_.public_base_url));
+    co_return res;
+}
+
+// The IdP's cross-site POST carries no SameSite=Lax cookie, so the answer is checked here and
+// parked on its flow; the same-site redirect that follows carries the cookie and uses it.
+boost::asio::awaitable<http::response> verification_pages::saml_acs(http::request_context& ctx) {
+    auto form = decoded_fields(ctx.req.body());
+    const storage::support_contacts no_support;
+    const auto& flow_id = form["RelayState"];
+    if (!crypto::is_uuid(flow_id) || form["SAMLResponse"].empty())
+        co_return message_page(400, "This sign-in cannot be used",
+                               "The answer from the sign-in page is incomplete or was not started here. Nothing was changed.",
+                               no_support);
+    const auto now = deps_.clock();
+    auto flow = co_await deps_.verification.find_open_flow(flow_id, now);
+    if (!flow || flow->method != "saml" || !flow->saml_request_id)
+        co_return flow_refused_page(static_cast<int>(storage::flow_refusal::expired));
+    const auto s = co_await deps_.verification.settings(flow->tenant_id);
+    if (s.mode != core::auth_mode::saml || !s.saml_idp_metadata)
+        co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::verification_not_configured,
+                                     "saml: settings changed during the flow", s.support);
+    auto assertion = saml::consume_post_response(
+        service_provider(settings_.public_base_url), saml::idp_settings{*s.saml_idp_metadata}, form["SAMLResponse"],
+        *flow->saml_request_id, now
+    );
+    if (!assertion)
+        co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::login_malformed,
+                                     "saml: " + assertion.error().message(), s.support);
+    if (auto fresh = core::check_saml_login_fresh(assertion->authn_instant, flow->created_at, now, std::chrono::seconds{60}); !fresh)
+        co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::login_not_fresh,
+                                     "saml: AuthnInstant before the request", s.support);
+    const bool first_time =
+        co_await deps_.verification.remember_assertion(assertion->assertion_id, flow->tenant_id, assertion->not_on_or_after);
+    if (!first_time)
+        co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::login_malformed,
+                                     "saml: replayed assertion " + assertion->assertion_id, s.support);
+    boost::json::object answer;
+    answer["name_id"] = assertion->name_id;
+    answer["identity"] = saml_identity(*assertion);
+    answer["acr"] = assertion->authn_context_class_ref ? boost::json::value(*assertion->authn_context_class_ref) : nullptr;
+    answer["authn_instant"] =
+        assertion->authn_instant ? boost::json::value(core::format_rfc3339(*assertion->authn_instant)) : nullptr;
+    answer["assertion_id"] = assertion->assertion_id;
+    const bool parked = co_await deps_.verification.record_saml_answer(flow->id, boost::json::serialize(answer), now);
+    if (!parked) co_return flow_refused_page(static_cast<int>(storage::flow_refusal::used));
+    co_return redirect_response("/saml/continue/" + flow->id);
+}
+
+boost::asio::awaitable<http::response> verification_pages::saml_continue(http::request_context& ctx) {
+    const std::string flow_id(ctx.param("flow_id"));
+    const auto b = browser_of(ctx, settings_.public_base_url);
+    if (!crypto::is_uuid(flow_id)) co_return flow_refused_page(static_cast<int>(storage::flow_refusal::unknown));
+    if (b.fresh) co_return no_cookie_page({});
+    const auto now = deps_.clock();
+    auto consumed = co_await deps_.verification.consume_flow(flow_id, b.hash, now);
+    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) co_return flow_refused_page(static_cast<int>(*refused));
+    const auto& flow = std::get<storage::verification_flow>(consumed);
+    auto c = co_await deps_.challenges.find_by_id(flow.challenge_id);
+    const auto s = co_await deps_.verification.settings(flow.tenant_id);
+    auto answer = flow.saml_answer_json ? json_object_of(*flow.saml_answer_json) : std::nullopt;
+    if (!c || !answer)
+        co_return login_refused_page(flow.tenant_id, flow.challenge_id, core::errc::login_malformed,
+                                     "saml: no checked answer on the flow", s.support);
+    const auto state = core::link_state_for(c, c->authenticated_at.has_value(), now);
+    if (state != core::link_state::open) co_return state_page(state, c, s.support);
+    std::optional<std::string> acr;
+    if (auto text = member_text(*answer, "acr"); !text.empty()) acr = text;
+    co_return co_await conclude_login(
+        ctx, *c, s, b, "saml", member_text(*answer, "name_id"), member_text(*answer, "identity"), acr,
+        core::parse_rfc3339(member_text(*answer, "authn_instant")), flow.target_response
+    );
 }
 
 boost::asio::awaitable<http::response> verification_pages::verified(http::request_context& ctx) {

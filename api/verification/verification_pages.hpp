@@ -53,6 +53,9 @@ public:
     boost::asio::awaitable<http::response> report_form(http::request_context& ctx);
     boost::asio::awaitable<http::response> report(http::request_context& ctx);
     boost::asio::awaitable<http::response> oidc_callback(http::request_context& ctx);
+    boost::asio::awaitable<http::response> saml_metadata(http::request_context& ctx);
+    boost::asio::awaitable<http::response> saml_acs(http::request_context& ctx);
+    boost::asio::awaitable<http::response> saml_continue(http::request_context& ctx);
     boost::asio::awaitable<http::response> verified(http::request_context& ctx);
     boost::asio::awaitable<http::response> device_details(http::request_context& ctx);
     boost::asio::awaitable<http::response> jwks(http::request_context& ctx);
@@ -72,6 +75,24 @@ private:
     boost::asio::awaitable<http::response> complete_oidc(
         http::request_context& ctx, const storage::verification_flow& flow, const browser_session& b
     );
+    boost::asio::awaitable<http::response> begin_saml(
+        const core::challenge& c, const storage::verification_settings& s, const browser_session& b,
+        std::optional<std::string> target_response
+    );
+    // What every login ends with: the proven identity against the target (identity_mismatch
+    // fails the challenge and says so), else the login recorded and the success page.
+    boost::asio::awaitable<http::response> conclude_login(
+        const http::request_context& ctx, const core::challenge& c, const storage::verification_settings& s,
+        const browser_session& b, std::string method, std::string subject, std::string identity,
+        std::optional<std::string> acr, std::optional<core::timestamp> auth_time,
+        std::optional<std::string> target_response
+    );
+    // A used flow's refusal page (another browser, used twice, expired).
+    static http::response flow_refused_page(int refusal);
+    http::response login_refused_page(
+        const std::string& tenant_id, const std::string& challenge_id, core::errc why, const std::string& detail,
+        const storage::support_contacts& support
+    ) const;
     std::string client_ip(const http::request_context& ctx) const;
     std::string login_json(
         const http::request_context& ctx, const browser_session& b, std::string_view method, const std::string& subject,

@@ -25,7 +25,7 @@ const webhookSecret = 'your-webhook-secret';
 const clientId = 'challenge-browser-test';
 const clientSecret = 's3cr+t%:with/odd=chars';
 
-let server, port, base, apiKey, tenantId, op, browser, receiver, receiverPort;
+let server, port, base, apiKey, tenantId, op, samlIdp, browser, receiver, receiverPort;
 // Keys of tenants configured otherwise: click-through (none), nothing, an IdP at a forbidden address.
 const otherKeys = {};
 let serverLog = '';
@@ -66,24 +66,55 @@ function psql(sql) {
   return execFileSync('psql', [database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
 }
 
-async function startOp() {
-  const child = spawn(process.execPath, [
-    path.join(here, '../idp/oidc_op.mjs'), '--client-id', clientId, '--client-secret', clientSecret,
-    '--redirect-uri', `${base}/auth/callback/oidc`, '--alg', 'ES256',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+// Starts a fixture script that prints one JSON line when ready.
+async function startFixture(script, args = []) {
+  const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`oidc_op not ready in 15 s: ${stderr}`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`${script} not ready in 15 s: ${stderr}`)), 15000);
     child.stdout.on('data', (d) => {
       stdout += d;
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
       if (line) { clearTimeout(timer); resolve(JSON.parse(line)); }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`oidc_op exited ${code}: ${stderr}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited ${code}: ${stderr}`)); });
   });
   return { child, ...ready };
+}
+
+async function stopFixture(fixture) {
+  if (!fixture) return;
+  fixture.child.kill('SIGTERM');
+  await new Promise((r) => fixture.child.once('exit', r));
+}
+
+async function spoilNextSamlResponse(mode) {
+  const res = await fetch(`${samlIdp.admin_url}/next-response`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode }),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+// Opens the link, signs in at the SAML IdP and returns where the browser lands; `captured`
+// receives the form the IdP posted to our ACS.
+async function samlSignIn(url, { email = 'alice@example.com', captured } = {}) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  if (captured) {
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/saml/acs') Object.assign(captured, { form: r.postData() });
+    });
+  }
+  await page.goto(url);
+  await page.click('#verify');
+  await page.waitForSelector('input[name="email"]', { timeout: 15000 });
+  await page.fill('input[name="email"]', email);
+  // The IdP's page posts to our ACS, which answers with the outcome (redirects committed first).
+  await Promise.all([page.waitForURL((u) => u.href.startsWith(base), { timeout: 15000 }), page.click('#login')]);
+  await page.waitForLoadState('domcontentloaded');
+  return { ctx, page };
 }
 
 async function spoilNextIdToken(mode) {
@@ -112,7 +143,9 @@ before(async () => {
   assert.ok(database, 'CHAL_TEST_DATABASE_URL must be set');
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  op = await startOp();
+  op = await startFixture('../idp/oidc_op.mjs', ['--client-id', clientId, '--client-secret', clientSecret,
+    '--redirect-uri', `${base}/auth/callback/oidc`, '--alg', 'ES256']);
+  samlIdp = await startFixture('../idp/saml_idp.mjs');
 
   const env = { ...process.env, DATABASE_URL: database, CHALLENGE_MASTER_KEY: masterKey };
   cli(['migrate'], env);
@@ -125,11 +158,16 @@ before(async () => {
     '--client-secret', clientSecret], env);
   cli(['tenant', 'set-support', '--tenant', tenantId, '--email', 'help@example.com', '--phone', '+1 555 0100'], env);
   cli(['tenant', 'set-additional-context', '--tenant', tenantId, 'on'], env);
-  for (const kind of ['none', 'unconfigured', 'forbidden_idp']) {
+  for (const kind of ['none', 'unconfigured', 'forbidden_idp', 'saml']) {
     const other = JSON.parse(cli(['tenant', 'create', '--name', `Browser ${kind} ${Date.now()}`, '--json'], env));
     otherKeys[kind] = JSON.parse(cli(['integration', 'create-webhook', '--tenant', other.tenant_id, '--name', kind,
       '--json'], env)).api_key;
     if (kind === 'none') cli(['tenant', 'set-auth-none', '--tenant', other.tenant_id, '--i-understand-this-is-weaker'], env);
+    if (kind === 'saml') {
+      const metadataFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'chal-saml-')), 'idp.xml');
+      writeFileSync(metadataFile, samlIdp.metadata_xml);
+      cli(['tenant', 'set-saml', '--tenant', other.tenant_id, '--metadata-file', metadataFile], env);
+    }
     if (kind === 'forbidden_idp') {
       // The cloud metadata address: the IdP client must refuse it before connecting.
       cli(['tenant', 'set-oidc', '--tenant', other.tenant_id, '--issuer', 'https://169.254.169.254/idp', '--client-id', 'x',
@@ -142,8 +180,10 @@ before(async () => {
   receiverPort = receiver.address().port;
 
   const keyDir = mkdtempSync(path.join(os.tmpdir(), 'chal-receipt-'));
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  writeFileSync(path.join(keyDir, 'receipt.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  for (const name of ['receipt.pem', 'retired.pem']) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(path.join(keyDir, name), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  }
 
   server = spawn(binary, ['serve'], {
     env: {
@@ -151,7 +191,8 @@ before(async () => {
       CHALLENGE_ALLOW_HTTP_CALLBACKS: 'true', CHALLENGE_ALLOW_LOOPBACK_CALLBACKS: 'true',
       CHALLENGE_ALLOW_HTTP_IDP: 'true', CHALLENGE_ALLOW_LOOPBACK_IDP: 'true',
       CHALLENGE_WEBHOOK_POLL_MS: '50', CHALLENGE_EXPIRY_SWEEP_MS: '200', CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS: '2',
-      CHALLENGE_RECEIPT_KEY_FILE: path.join(keyDir, 'receipt.pem'), CHALLENGE_LOG_LEVEL: 'info',
+      CHALLENGE_RECEIPT_KEY_FILE: path.join(keyDir, 'receipt.pem'),
+      CHALLENGE_RECEIPT_RETIRED_KEY_FILES: path.join(keyDir, 'retired.pem'), CHALLENGE_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -173,10 +214,8 @@ after(async () => {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
   }
-  if (op) {
-    op.child.kill('SIGTERM');
-    await new Promise((r) => op.child.once('exit', r));
-  }
+  await stopFixture(op);
+  await stopFixture(samlIdp);
   receiver?.close();
 });
 
@@ -218,6 +257,12 @@ test('a fresh login at the provider verifies the target, with device details, a 
   assert.equal(typeof payload.auth_time, 'number');
   assert.match(payload.device_sha256, /^[0-9a-f]{64}$/);
   assert.ok(payload.exp > payload.iat);
+  // Rotation: the retired key is still published, but the receipt names the current one.
+  const published = (await (await fetch(`${base}/.well-known/jwks.json`)).json()).keys;
+  assert.equal(published.length, 2);
+  assert.equal(published[0].kid, protectedHeader.kid);
+  // A forwarded-for header from a peer that is not a configured proxy is ignored.
+  assert.equal(done.device_fingerprint.ip, '127.0.0.1');
 
   // The provider was asked for a forced, PKCE-protected login.
   const requests = (await (await fetch(`${op.admin_url}/requests`)).json()).requests;
@@ -439,4 +484,100 @@ test('a link past its expiry shows the expired page and its login cannot finish'
   await waitFor(async () => (await statusOf(created.challenge_id)).status === 'expired', 10000, 'the expiry');
   assert.equal((await statusOf(created.challenge_id)).receipt, null);
   await ctx.close();
+});
+
+test('the device report cannot claim another IP through X-Forwarded-For from an untrusted peer', async () => {
+  const created = await createChallenge({}, otherKeys.none);
+  const ctx = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': '203.0.113.77' } });
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  await page.click('#verify');
+  await page.waitForSelector('body[data-device-state="sent"]', { timeout: 10000 });
+  const done = await statusOf(created.challenge_id, otherKeys.none);
+  assert.equal(done.status, 'verified');
+  assert.equal(done.device_fingerprint.ip, '127.0.0.1');
+  await ctx.close();
+});
+
+test('a SAML login (ForceAuthn) verifies the target with auth_method saml and a receipt', async () => {
+  const created = await createChallenge({}, otherKeys.saml);
+  const { ctx, page } = await samlSignIn(created.verification_url);
+  assert.equal(new URL(page.url()).pathname, `/challenge/verified/${created.challenge_id}`, await page.textContent('main'));
+  assert.equal((await page.textContent('#code')).trim(), created.verification_code);
+  await page.waitForSelector('body[data-device-state="sent"]', { timeout: 10000 });
+  const done = await statusOf(created.challenge_id, otherKeys.saml);
+  assert.equal(done.status, 'verified');
+  assert.equal(done.auth_method, 'saml');
+  const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
+  const { payload } = await jwtVerify(done.receipt, jwks, { issuer: base, audience: 'challenge-receipt' });
+  assert.equal(payload.auth_method, 'saml');
+  assert.equal(payload.sub, 'alice@example.com');
+  const sent = (await (await fetch(`${samlIdp.admin_url}/requests`)).json()).requests.at(-1);
+  assert.equal(sent.force_authn, 'true');
+  assert.equal(sent.acs_url, `${base}/saml/acs`);
+  assert.equal(sent.issuer, `${base}/saml/metadata`);
+  await ctx.close();
+});
+
+test('our SAML metadata names the ACS and wants signed assertions', async () => {
+  const res = await fetch(`${base}/saml/metadata`);
+  assert.equal(res.status, 200);
+  const xml = await res.text();
+  assert.match(xml, new RegExp(`entityID="${base}/saml/metadata"`));
+  assert.match(xml, new RegExp(`Location="${base}/saml/acs"`));
+  assert.match(xml, /WantAssertionsSigned="true"/);
+});
+
+test('a SAML login as someone else fails the challenge as identity_mismatch', async () => {
+  const created = await createChallenge({}, otherKeys.saml);
+  const { ctx, page } = await samlSignIn(created.verification_url, { email: 'bob@example.com' });
+  assert.match(await page.textContent('main'), /You signed in as bob@example\.com/);
+  const after = await statusOf(created.challenge_id, otherKeys.saml);
+  assert.equal(after.status, 'failed');
+  assert.equal(after.failure_reason, 'identity_mismatch');
+  await ctx.close();
+});
+
+for (const mode of ['tamper_signature', 'wrong_audience', 'expired', 'unsigned', 'stale_login']) {
+  test(`a SAML response with ${mode} is refused and nothing is verified`, async () => {
+    const created = await createChallenge({}, otherKeys.saml);
+    await spoilNextSamlResponse(mode);
+    const { ctx, page } = await samlSignIn(created.verification_url);
+    assert.match(await page.textContent('h1'), /could not be confirmed/);
+    const after = await statusOf(created.challenge_id, otherKeys.saml);
+    assert.equal(after.status, 'in-progress', `${mode}: the challenge must not change`);
+    await ctx.close();
+  });
+}
+
+test('a replayed SAML response is refused, for its own flow and for another', async () => {
+  const first = await createChallenge({}, otherKeys.saml);
+  const captured = {};
+  const { ctx } = await samlSignIn(first.verification_url, { captured });
+  assert.ok(captured.form, 'the ACS post was seen');
+  await waitFor(async () => (await statusOf(first.challenge_id, otherKeys.saml)).status === 'verified', 10000, 'verified');
+  await ctx.close();
+
+  // The same POST again: its flow is used.
+  const again = await fetch(`${base}/saml/acs`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: captured.form, redirect: 'manual',
+  });
+  assert.notEqual(again.status, 303);
+
+  // The same assertion into a new flow of another challenge: refused (not an answer to its request).
+  const second = await createChallenge({}, otherKeys.saml);
+  const other = await browser.newContext();
+  const page = await other.newPage();
+  await page.goto(second.verification_url);
+  await page.click('#verify');
+  await page.waitForSelector('input[name="email"]', { timeout: 15000 });
+  const relay = await page.inputValue('input[name="relay"]');
+  const replay = new URLSearchParams(captured.form);
+  replay.set('RelayState', relay);
+  const answer = await fetch(`${base}/saml/acs`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: replay.toString(), redirect: 'manual',
+  });
+  assert.equal(answer.status, 401);
+  assert.equal((await statusOf(second.challenge_id, otherKeys.saml)).status, 'in-progress');
+  await other.close();
 });

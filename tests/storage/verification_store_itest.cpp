@@ -103,6 +103,29 @@ TEST_F(verification_store_itest, an_expired_or_unknown_flow_is_refused) {
     EXPECT_EQ(std::get<flow_refusal>(unknown), flow_refusal::unknown);
 }
 
+TEST_F(verification_store_itest, a_saml_answer_is_parked_once_on_an_open_flow_and_read_back_when_used) {
+    const auto t = make_tenant();
+    const auto c = insert(sample_challenge(t));
+    auto f = flow_for(c, std::string(32, 'a'));
+    f.method = "saml";
+    f.saml_request_id = "_req1";
+    run(verification.create_flow(f));
+
+    const auto open = run(verification.find_open_flow(f.id, t0 + 1min));
+    ASSERT_TRUE(open);
+    EXPECT_EQ(open->saml_request_id, "_req1");
+    EXPECT_FALSE(open->saml_answer_json);
+    EXPECT_TRUE(run(verification.record_saml_answer(f.id, R"({"name_id": "alice@example.com"})", t0 + 1min)));
+    EXPECT_FALSE(run(verification.record_saml_answer(f.id, R"({"name_id": "mallory@example.com"})", t0 + 1min)))
+        << "a second answer (a replay or a race) is refused";
+
+    auto used = run(verification.consume_flow(f.id, f.browser_hash, t0 + 2min));
+    ASSERT_TRUE(std::holds_alternative<verification_flow>(used));
+    EXPECT_EQ(std::get<verification_flow>(used).saml_answer_json, R"({"name_id": "alice@example.com"})");
+    EXPECT_FALSE(run(verification.find_open_flow(f.id, t0 + 2min))) << "used flows are not open";
+    EXPECT_FALSE(run(verification.record_saml_answer(f.id, "{}", t0 + 2min)));
+}
+
 TEST_F(verification_store_itest, a_saml_assertion_id_is_accepted_once_until_it_expires) {
     const auto t = make_tenant();
     EXPECT_TRUE(run(verification.remember_assertion("_a1", t.tenant.id, t0 + 5min)));
