@@ -3,6 +3,7 @@
 #include "api/errors.hpp"
 #include "api/verification/html.hpp"
 #include "app/core/device.hpp"
+#include "app/core/network_address.hpp"
 #include "app/core/verification.hpp"
 #include "app/saml/service_provider.hpp"
 
@@ -211,25 +212,10 @@ std::optional<std::string> header_value(const http::request& req, std::string_vi
 }  // namespace
 
 std::string verification_pages::client_ip(const http::request_context& ctx) const {
-    const auto& trusted = settings_.trusted_proxies;
-    const auto is_trusted = [&](std::string_view ip) {
-        return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
-    };
-    if (!is_trusted(ctx.remote_address)) return ctx.remote_address;
-    auto forwarded = header_value(ctx.req, "X-Forwarded-For");
-    if (!forwarded) return ctx.remote_address;
-    // The right-most hop that is not one of our proxies is the client as our proxies saw it.
-    std::string_view rest = *forwarded;
-    while (!rest.empty()) {
-        const auto comma = rest.rfind(',');
-        auto hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
-        while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
-        while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
-        if (!hop.empty() && !is_trusted(hop)) return std::string(hop.substr(0, 64));
-        if (comma == std::string_view::npos) break;
-        rest = rest.substr(0, comma);
-    }
-    return ctx.remote_address;
+    const auto forwarded = header_value(ctx.req, "X-Forwarded-For");
+    std::optional<std::string_view> header;
+    if (forwarded) header = *forwarded;
+    return core::forwarded_client_address(ctx.remote_address, header, settings_.trusted_proxies);
 }
 
 std::string verification_pages::login_json(

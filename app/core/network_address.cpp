@@ -110,4 +110,28 @@ bool is_allowed(address_class c, const outbound_address_policy& policy) noexcept
     }
 }
 
+std::string forwarded_client_address(
+    std::string_view peer, std::optional<std::string_view> forwarded_for, std::span<const std::string> trusted_proxies
+) {
+    const auto trusted = [&](std::string_view address) {
+        for (const auto& proxy : trusted_proxies) {
+            if (proxy == address) return true;
+        }
+        return false;
+    };
+    if (!forwarded_for || !trusted(peer)) return std::string(peer);
+    std::string_view rest = *forwarded_for;
+    while (!rest.empty()) {
+        const auto comma = rest.rfind(',');
+        auto hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+        while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
+        while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+        if (hop.empty() || hop.size() > 64) break;  // not an address: trust nothing further left
+        if (!trusted(hop)) return std::string(hop);
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(0, comma);
+    }
+    return std::string(peer);
+}
+
 }  // namespace chal::core

@@ -4,6 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace chal::core {
@@ -43,5 +46,12 @@ struct outbound_address_policy {
 };
 
 bool is_allowed(address_class c, const outbound_address_policy& policy) noexcept;
+
+// The client's address as our own reverse proxies saw it: the peer itself unless the peer is a
+// trusted proxy, then the right-most X-Forwarded-For hop that is not one of ours (hops further
+// left were written by the client and prove nothing). Addresses compare as text.
+std::string forwarded_client_address(
+    std::string_view peer, std::optional<std::string_view> forwarded_for, std::span<const std::string> trusted_proxies
+);
 
 }  // namespace chal::core

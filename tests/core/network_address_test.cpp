@@ -64,3 +64,17 @@ TEST(network_address, loopback_is_allowed_only_when_the_policy_says_so) {
     EXPECT_FALSE(core::is_allowed(classify_text("127.0.0.1"), internal));
     EXPECT_FALSE(core::is_allowed(classify_text("224.0.0.1"), internal));
 }
+
+TEST(forwarded_client_address, believes_x_forwarded_for_only_from_a_trusted_proxy) {
+    const std::vector<std::string> proxies{"10.0.0.5", "10.0.0.6"};
+    // No proxy in front: the header is the client's own claim.
+    EXPECT_EQ(chal::core::forwarded_client_address("198.51.100.7", "203.0.113.9", proxies), "198.51.100.7");
+    // Our proxy appended the client it saw.
+    EXPECT_EQ(chal::core::forwarded_client_address("10.0.0.5", "203.0.113.9", proxies), "203.0.113.9");
+    // The client prepended a lie; our proxies' hops are skipped right to left.
+    EXPECT_EQ(chal::core::forwarded_client_address("10.0.0.5", "1.2.3.4, 203.0.113.9, 10.0.0.6", proxies), "203.0.113.9");
+    // Only proxies in the chain, no header, or garbage: the peer.
+    EXPECT_EQ(chal::core::forwarded_client_address("10.0.0.5", "10.0.0.6", proxies), "10.0.0.5");
+    EXPECT_EQ(chal::core::forwarded_client_address("10.0.0.5", std::nullopt, proxies), "10.0.0.5");
+    EXPECT_EQ(chal::core::forwarded_client_address("10.0.0.5", " , ", proxies), "10.0.0.5");
+}

@@ -581,3 +581,23 @@ test('a replayed SAML response is refused, for its own flow and for another', as
   assert.equal((await statusOf(second.challenge_id, otherKeys.saml)).status, 'in-progress');
   await other.close();
 });
+
+test('when the page never sends device details, the challenge is still verified and says so', async () => {
+  const created = await createChallenge({}, otherKeys.none);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.route((url) => url.pathname === '/static/device.js', (route) => route.abort());
+  await page.goto(created.verification_url);
+  await page.click('#verify');
+  await page.waitForURL(`${base}/challenge/verified/${created.challenge_id}`);
+  await waitFor(async () => (await statusOf(created.challenge_id, otherKeys.none)).status === 'verified', 15000,
+    'verification without details');
+  const done = await statusOf(created.challenge_id, otherKeys.none);
+  assert.equal(done.device_fingerprint.details_collected, false);
+  assert.equal(done.device_fingerprint.ip, '127.0.0.1');
+  assert.match(done.device_fingerprint.user_agent, /Chrom/);
+  assert.ok(done.receipt);
+  await page.reload();
+  assert.match(await page.textContent('#device-status'), /not collected/);
+  await ctx.close();
+});
