@@ -14,9 +14,10 @@ namespace {
 namespace bh = boost::beast::http;
 
 constexpr std::chrono::milliseconds idp_timeout{5000};
-// A token naming an unknown key refetches the JWKS at most this often (the kid is the sender's
-// choice, so an attacker must not be able to make us fetch on every request).
-constexpr std::chrono::seconds jwks_refetch_interval{10};
+// A token naming an unknown key refetches the JWKS (the provider rotated its keys), at most this
+// often per JWKS. ID tokens come from the token endpoint for a code, not from the browser, so
+// only the provider chooses kids; the floor just keeps a misbehaving provider from being hammered.
+constexpr std::chrono::seconds jwks_refetch_interval{1};
 
 std::optional<boost::json::object> json_object_of(const std::string& body) {
     boost::system::error_code ec;

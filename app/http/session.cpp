@@ -74,11 +74,16 @@ void notify_complete(const server_shared& shared, const completed_request& done)
     }
 }
 
-// The session, not the handler, decides these.
+// The session, not the handler, decides these. Every response also gets the baseline security
+// headers unless its handler chose its own (the verification pages send a fuller policy).
 void finish(response& res, unsigned version, bool keep_alive, const std::string& request_id) {
     res.version(version);
     res.keep_alive(keep_alive);
     res.set("X-Request-Id", request_id);
+    if (res.find("X-Content-Type-Options") == res.end()) res.set("X-Content-Type-Options", "nosniff");
+    if (res.find("Referrer-Policy") == res.end()) res.set("Referrer-Policy", "no-referrer");
+    if (res.find("Content-Security-Policy") == res.end())
+        res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     res.prepare_payload();
 }
 

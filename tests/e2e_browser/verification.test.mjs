@@ -420,6 +420,12 @@ test('every page carries the security headers', async () => {
   assert.match(csp, /script-src 'self'/);
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+  // JSON answers and error answers carry the baseline too.
+  for (const url of [`${base}/api/v1/challenges/${created.challenge_id}`, `${base}/no/such/route`, `${base}/.well-known/jwks.json`]) {
+    const other = await fetch(url, { headers: { 'X-API-Key': apiKey } });
+    assert.equal(other.headers.get('x-content-type-options'), 'nosniff', url);
+    assert.match(other.headers.get('content-security-policy'), /frame-ancestors 'none'/, url);
+  }
   const cookie = res.headers.get('set-cookie');
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Lax/);
@@ -599,5 +605,34 @@ test('when the page never sends device details, the challenge is still verified 
   assert.ok(done.receipt);
   await page.reload();
   assert.match(await page.textContent('#device-status'), /not collected/);
+  await ctx.close();
+});
+
+test("after the provider rotates its signing keys, the next login still verifies (JWKS refetched)", async () => {
+  const first = await createChallenge();
+  const one = await signInThroughLink(first.verification_url);
+  await one.page.waitForSelector('body[data-device-state="sent"]', { timeout: 10000 });
+  await one.ctx.close();
+  const rotated = await fetch(`${op.admin_url}/rotate-keys`, { method: 'POST' });
+  assert.equal(rotated.status, 200);
+  const second = await createChallenge();
+  const two = await signInThroughLink(second.verification_url);
+  assert.equal(new URL(two.page.url()).pathname, `/challenge/verified/${second.challenge_id}`, await two.page.textContent('main'));
+  await two.page.waitForSelector('body[data-device-state="sent"]', { timeout: 10000 });
+  assert.equal((await statusOf(second.challenge_id)).status, 'verified');
+  await two.ctx.close();
+});
+
+test('the pages fit a phone screen without sideways scrolling and name every control', async () => {
+  const created = await createChallenge({ context: 'A'.repeat(300) });
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  const page = await ctx.newPage();
+  await page.goto(created.verification_url);
+  const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  assert.ok(fits, 'no horizontal scroll at 360 px');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal((await page.textContent('#verify')).trim(), 'Verify, it was me');
+  assert.equal((await page.textContent('#report')).trim(), "Report incident, wasn't me");
+  assert.equal(await page.getAttribute('label[for="target_response"]', 'for'), 'target_response');
   await ctx.close();
 });
