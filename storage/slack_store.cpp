@@ -1,0 +1,247 @@
+#include "storage/slack_store.hpp"
+
+namespace chal::storage {
+namespace {
+
+constexpr pg::query insert_slack_integration{"insert_slack_integration", R"sql(
+    INSERT INTO integrations (id, tenant_id, kind, display_name) VALUES ($1, $2, 'slack', $3))sql"};
+
+constexpr pg::query insert_slack_app{"insert_slack_app", R"sql(
+    INSERT INTO slack_apps (integration_id, tenant_id, instance_id, app_id, signing_secret_sealed, client_id,
+                            client_secret_sealed, token_rotation, security_channel_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))sql"};
+
+#define CHAL_SLACK_APP_COLUMNS                                                                            \
+    "a.integration_id, a.tenant_id, i.display_name, a.instance_id, a.app_id, a.signing_secret_sealed, " \
+    "a.client_id, a.client_secret_sealed, a.token_rotation, a.security_channel_id"
+
+constexpr pg::query select_slack_app{"select_slack_app",
+    "SELECT " CHAL_SLACK_APP_COLUMNS " FROM slack_apps a JOIN integrations i ON i.id = a.integration_id"
+    " WHERE a.tenant_id = $1 AND a.instance_id = $2"};
+
+constexpr pg::query select_slack_apps_of_tenant{"select_slack_apps_of_tenant",
+    "SELECT " CHAL_SLACK_APP_COLUMNS " FROM slack_apps a JOIN integrations i ON i.id = a.integration_id"
+    " WHERE a.tenant_id = $1 ORDER BY a.created_at, a.integration_id"};
+
+#undef CHAL_SLACK_APP_COLUMNS
+
+constexpr pg::query update_slack_app_credentials{"update_slack_app_credentials", R"sql(
+    UPDATE slack_apps SET app_id = $2, signing_secret_sealed = $3, client_id = $4, client_secret_sealed = $5,
+                          token_rotation = $6, security_channel_id = $7
+    WHERE integration_id = $1)sql"};
+
+constexpr pg::query deactivate_replaced_installation{"deactivate_replaced_installation", R"sql(
+    UPDATE slack_installations SET deactivated_at = $4
+    WHERE integration_id = $1 AND coalesce(enterprise_id, '') = coalesce($2, '') AND coalesce(team_id, '') = coalesce($3, '')
+      AND deactivated_at IS NULL)sql"};
+
+constexpr pg::query insert_slack_installation{"insert_slack_installation", R"sql(
+    INSERT INTO slack_installations (id, integration_id, tenant_id, team_id, enterprise_id, is_enterprise_install,
+                                     bot_user_id, bot_id, scopes, bot_token_sealed, refresh_token_sealed,
+                                     token_expires_at, installed_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13))sql"};
+
+// Org-wide installs are keyed by enterprise only (team_id NULL); workspace installs by team.
+constexpr pg::query select_slack_installation{"select_slack_installation", R"sql(
+    SELECT id, integration_id, tenant_id, team_id, enterprise_id, is_enterprise_install, bot_user_id, bot_id, scopes,
+           bot_token_sealed, refresh_token_sealed, token_expires_at, installed_at
+    FROM slack_installations
+    WHERE integration_id = $1 AND deactivated_at IS NULL
+      AND CASE WHEN $4 THEN is_enterprise_install AND enterprise_id = $2
+               ELSE NOT is_enterprise_install AND team_id = $3 END
+    ORDER BY installed_at DESC LIMIT 1)sql"};
+
+constexpr pg::query deactivate_slack_installations{"deactivate_slack_installations", R"sql(
+    UPDATE slack_installations SET deactivated_at = $4
+    WHERE integration_id = $1 AND deactivated_at IS NULL
+      AND (($3::text IS NOT NULL AND team_id = $3) OR ($3::text IS NULL AND is_enterprise_install AND enterprise_id = $2)))sql"};
+
+constexpr pg::query insert_slack_event_seen{"insert_slack_event_seen", R"sql(
+    INSERT INTO slack_events_seen (integration_id, event_id, received_at) VALUES ($1, $2, $3)
+    ON CONFLICT DO NOTHING)sql"};
+
+constexpr pg::query insert_slack_oauth_state{"insert_slack_oauth_state", R"sql(
+    INSERT INTO slack_oauth_states (state_hash, integration_id, browser_hash, expires_at) VALUES ($1, $2, $3, $4))sql"};
+
+constexpr pg::query use_slack_oauth_state{"use_slack_oauth_state", R"sql(
+    UPDATE slack_oauth_states SET used_at = $3
+    WHERE state_hash = $1 AND browser_hash = $2 AND used_at IS NULL AND expires_at > $3
+    RETURNING integration_id)sql"};
+
+constexpr pg::query explain_slack_oauth_state{"explain_slack_oauth_state", R"sql(
+    SELECT browser_hash = $2, used_at IS NOT NULL, expires_at <= $3 FROM slack_oauth_states WHERE state_hash = $1)sql"};
+
+constexpr pg::query upsert_slack_message{"upsert_slack_message", R"sql(
+    INSERT INTO slack_messages (challenge_id, role, installation_id, channel_id, ts, thread_ts)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (challenge_id, role) DO UPDATE SET installation_id = EXCLUDED.installation_id,
+        channel_id = EXCLUDED.channel_id, ts = EXCLUDED.ts, thread_ts = EXCLUDED.thread_ts)sql"};
+
+constexpr pg::query select_slack_messages{"select_slack_messages", R"sql(
+    SELECT challenge_id, role, installation_id, channel_id, ts, thread_ts FROM slack_messages
+    WHERE challenge_id = $1 ORDER BY role)sql"};
+
+constexpr pg::query prune_slack_rows{"prune_slack_rows", R"sql(
+    WITH events AS (DELETE FROM slack_events_seen WHERE received_at < $1 RETURNING 1),
+         states AS (DELETE FROM slack_oauth_states WHERE expires_at < $1 RETURNING 1)
+    SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM states))sql"};
+
+pg::params& add_optional_bytea(pg::params& p, const std::optional<std::string>& raw) {
+    return raw ? p.add_bytea(*raw) : p.add_null();
+}
+
+slack_app_record app_from(const pg::row& r) {
+    slack_app_record a;
+    a.integration_id = r.get<std::string>(0);
+    a.tenant_id = r.get<std::string>(1);
+    a.display_name = r.get<std::string>(2);
+    a.instance_id = r.get<std::string>(3);
+    a.app_id = r.get<std::optional<std::string>>(4);
+    a.signing_secret_sealed = r.get_optional_bytea(5);
+    a.client_id = r.get<std::optional<std::string>>(6);
+    a.client_secret_sealed = r.get_optional_bytea(7);
+    a.token_rotation = r.get<bool>(8);
+    a.security_channel_id = r.get<std::optional<std::string>>(9);
+    return a;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> slack_store::create_app(slack_app_record app) {
+    auto tx = co_await db_.begin();
+    co_await tx.execute(insert_slack_integration, pg::params{}.add(app.integration_id).add(app.tenant_id).add(app.display_name));
+    pg::params p;
+    p.add(app.integration_id).add(app.tenant_id).add(app.instance_id).add(app.app_id);
+    add_optional_bytea(p, app.signing_secret_sealed).add(app.client_id);
+    add_optional_bytea(p, app.client_secret_sealed).add(app.token_rotation).add(app.security_channel_id);
+    co_await tx.execute(insert_slack_app, p);
+    co_await tx.commit();
+}
+
+boost::asio::awaitable<std::optional<slack_app_record>> slack_store::find_app(std::string tenant_id, std::string instance_id) {
+    auto rows = co_await db_.execute(select_slack_app, pg::params{}.add(tenant_id).add(instance_id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return app_from(rows[0]);
+}
+
+boost::asio::awaitable<std::vector<slack_app_record>> slack_store::apps_of_tenant(std::string tenant_id) {
+    auto rows = co_await db_.execute(select_slack_apps_of_tenant, pg::params{}.add(tenant_id));
+    std::vector<slack_app_record> apps;
+    for (const auto& r : rows) apps.push_back(app_from(r));
+    co_return apps;
+}
+
+boost::asio::awaitable<bool> slack_store::save_app_credentials(slack_app_record app) {
+    pg::params p;
+    p.add(app.integration_id).add(app.app_id);
+    add_optional_bytea(p, app.signing_secret_sealed).add(app.client_id);
+    add_optional_bytea(p, app.client_secret_sealed).add(app.token_rotation).add(app.security_channel_id);
+    auto done = co_await db_.execute(update_slack_app_credentials, p);
+    co_return done.affected_rows() == 1;
+}
+
+boost::asio::awaitable<void> slack_store::install(slack_installation_record inst, core::timestamp now) {
+    auto tx = co_await db_.begin();
+    co_await tx.execute(
+        deactivate_replaced_installation,
+        pg::params{}.add(inst.integration_id).add(inst.enterprise_id).add(inst.team_id).add(now)
+    );
+    pg::params p;
+    p.add(inst.id).add(inst.integration_id).add(inst.tenant_id).add(inst.team_id).add(inst.enterprise_id)
+        .add(inst.is_enterprise_install).add(inst.bot_user_id).add(inst.bot_id).add(inst.scopes);
+    p.add_bytea(inst.bot_token_sealed);
+    add_optional_bytea(p, inst.refresh_token_sealed).add(inst.token_expires_at).add(inst.installed_at);
+    co_await tx.execute(insert_slack_installation, p);
+    co_await tx.commit();
+}
+
+boost::asio::awaitable<std::optional<slack_installation_record>> slack_store::find_installation(
+    std::string integration_id, std::optional<std::string> enterprise_id, std::optional<std::string> team_id,
+    bool is_enterprise_install
+) {
+    auto rows = co_await db_.execute(
+        select_slack_installation,
+        pg::params{}.add(integration_id).add(enterprise_id).add(team_id).add(is_enterprise_install)
+    );
+    if (rows.size() == 0) co_return std::nullopt;
+    const auto r = rows[0];
+    slack_installation_record i;
+    i.id = r.get<std::string>(0);
+    i.integration_id = r.get<std::string>(1);
+    i.tenant_id = r.get<std::string>(2);
+    i.team_id = r.get<std::optional<std::string>>(3);
+    i.enterprise_id = r.get<std::optional<std::string>>(4);
+    i.is_enterprise_install = r.get<bool>(5);
+    i.bot_user_id = r.get<std::string>(6);
+    i.bot_id = r.get<std::optional<std::string>>(7);
+    i.scopes = r.get<std::string>(8);
+    i.bot_token_sealed = r.get_bytea(9);
+    i.refresh_token_sealed = r.get_optional_bytea(10);
+    i.token_expires_at = r.get<std::optional<core::timestamp>>(11);
+    i.installed_at = r.get<core::timestamp>(12);
+    co_return i;
+}
+
+boost::asio::awaitable<std::int64_t> slack_store::deactivate(
+    std::string integration_id, std::optional<std::string> enterprise_id, std::optional<std::string> team_id,
+    core::timestamp now
+) {
+    auto done = co_await db_.execute(
+        deactivate_slack_installations, pg::params{}.add(integration_id).add(enterprise_id).add(team_id).add(now)
+    );
+    co_return done.affected_rows();
+}
+
+boost::asio::awaitable<bool> slack_store::first_delivery(std::string integration_id, std::string event_id, core::timestamp now) {
+    auto done = co_await db_.execute(insert_slack_event_seen, pg::params{}.add(integration_id).add(event_id).add(now));
+    co_return done.affected_rows() == 1;
+}
+
+boost::asio::awaitable<void> slack_store::create_oauth_state(
+    std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at
+) {
+    pg::params p;
+    p.add_bytea(state_hash).add(integration_id);
+    p.add_bytea(browser_hash).add(expires_at);
+    co_await db_.execute(insert_slack_oauth_state, p);
+}
+
+boost::asio::awaitable<std::variant<std::string, oauth_state_refusal>> slack_store::consume_oauth_state(
+    std::string state_hash, std::string browser_hash, core::timestamp now
+) {
+    pg::params p;
+    p.add_bytea(state_hash);
+    p.add_bytea(browser_hash);
+    p.add(now);
+    auto rows = co_await db_.execute(use_slack_oauth_state, p);
+    if (rows.size() == 1) co_return rows[0].get<std::string>(0);
+    auto why = co_await db_.execute(explain_slack_oauth_state, p);
+    if (why.size() == 0) co_return oauth_state_refusal::unknown;
+    if (!why[0].get<bool>(0)) co_return oauth_state_refusal::other_browser;
+    if (why[0].get<bool>(1)) co_return oauth_state_refusal::used;
+    co_return oauth_state_refusal::expired;
+}
+
+boost::asio::awaitable<void> slack_store::save_message(slack_message_record m) {
+    co_await db_.execute(
+        upsert_slack_message,
+        pg::params{}.add(m.challenge_id).add(m.role).add(m.installation_id).add(m.channel_id).add(m.ts).add(m.thread_ts)
+    );
+}
+
+boost::asio::awaitable<std::vector<slack_message_record>> slack_store::messages_of(std::string challenge_id) {
+    auto rows = co_await db_.execute(select_slack_messages, pg::params{}.add(challenge_id));
+    std::vector<slack_message_record> out;
+    for (const auto& r : rows) {
+        out.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2), r.get<std::string>(3),
+                       r.get<std::string>(4), r.get<std::optional<std::string>>(5)});
+    }
+    co_return out;
+}
+
+boost::asio::awaitable<std::int64_t> slack_store::prune(core::timestamp before) {
+    auto rows = co_await db_.execute(prune_slack_rows, pg::params{}.add(before));
+    co_return rows[0].get<std::int64_t>(0);
+}
+
+}  // namespace chal::storage

@@ -1,0 +1,104 @@
+// The Slack adapter's rows: a tenant's Slack apps, their installations (workspaces or
+// Enterprise Grid orgs), Events API dedupe, OAuth install states and where each challenge's Slack
+// messages are. Secrets arrive sealed; browser and state secrets arrive as hashes.
+#pragma once
+
+#include "app/core/time.hpp"
+#include "storage/pg/pool.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace chal::storage {
+
+struct slack_app_record {
+    std::string integration_id;
+    std::string tenant_id;
+    std::string display_name;
+    std::string instance_id;
+    std::optional<std::string> app_id;
+    std::optional<std::string> signing_secret_sealed;
+    std::optional<std::string> client_id;
+    std::optional<std::string> client_secret_sealed;
+    bool token_rotation = false;
+    std::optional<std::string> security_channel_id;
+};
+
+struct slack_installation_record {
+    std::string id;
+    std::string integration_id;
+    std::string tenant_id;
+    std::optional<std::string> team_id;  // nullopt for an org-wide install
+    std::optional<std::string> enterprise_id;
+    bool is_enterprise_install = false;
+    std::string bot_user_id;
+    std::optional<std::string> bot_id;
+    std::string scopes;
+    std::string bot_token_sealed;
+    std::optional<std::string> refresh_token_sealed;
+    std::optional<core::timestamp> token_expires_at;
+    core::timestamp installed_at{};
+};
+
+struct slack_message_record {
+    std::string challenge_id;
+    std::string role;  // "target", "requester", "security"
+    std::string installation_id;
+    std::string channel_id;
+    std::string ts;
+    std::optional<std::string> thread_ts;
+};
+
+enum class oauth_state_refusal { unknown, other_browser, used, expired };
+
+class slack_store {
+public:
+    explicit slack_store(pg::pool& db) : db_(db) {}
+
+    // The integrations row (kind 'slack') and its slack_apps row, in one transaction.
+    boost::asio::awaitable<void> create_app(slack_app_record app);
+    boost::asio::awaitable<std::optional<slack_app_record>> find_app(std::string tenant_id, std::string instance_id);
+    // The tenant's Slack apps, oldest first (the REST API's default is the first).
+    boost::asio::awaitable<std::vector<slack_app_record>> apps_of_tenant(std::string tenant_id);
+    // Writes the credentials fields of `app` (signing secret, client id/secret, app id, rotation, security channel).
+    boost::asio::awaitable<bool> save_app_credentials(slack_app_record app);
+
+    // Stores a new live installation, deactivating the one it replaces (reinstall), atomically.
+    boost::asio::awaitable<void> install(slack_installation_record installation, core::timestamp now);
+    // Bolt's lookup: an org-wide install by enterprise only; otherwise by team (and enterprise).
+    boost::asio::awaitable<std::optional<slack_installation_record>> find_installation(
+        std::string integration_id, std::optional<std::string> enterprise_id, std::optional<std::string> team_id,
+        bool is_enterprise_install
+    );
+    // app_uninstalled / tokens_revoked (bot): the installation stops being used. Returns how many.
+    boost::asio::awaitable<std::int64_t> deactivate(
+        std::string integration_id, std::optional<std::string> enterprise_id, std::optional<std::string> team_id,
+        core::timestamp now
+    );
+
+    // True the first time an event id arrives for this app (Events API retries repeat it).
+    boost::asio::awaitable<bool> first_delivery(std::string integration_id, std::string event_id, core::timestamp now);
+
+    boost::asio::awaitable<void> create_oauth_state(
+        std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at
+    );
+    // Uses the state once, only with the cookie of the browser that started the install.
+    boost::asio::awaitable<std::variant<std::string /*integration_id*/, oauth_state_refusal>> consume_oauth_state(
+        std::string state_hash, std::string browser_hash, core::timestamp now
+    );
+
+    boost::asio::awaitable<void> save_message(slack_message_record message);
+    boost::asio::awaitable<std::vector<slack_message_record>> messages_of(std::string challenge_id);
+
+    // Forgets event ids and OAuth states older than `before`.
+    boost::asio::awaitable<std::int64_t> prune(core::timestamp before);
+
+private:
+    pg::pool& db_;
+};
+
+}  // namespace chal::storage

@@ -1,0 +1,147 @@
+// storage::slack_store against a real PostgreSQL: Slack apps and their installations (workspace
+// and org-wide, reinstall, uninstall), Events API dedupe, OAuth states and challenge messages.
+#include "storage/slack_store.hpp"
+#include "tests/storage/storage_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace chal::storage {
+namespace {
+
+using namespace std::chrono_literals;
+
+class slack_store_itest : public storage_test {
+protected:
+    slack_store slack{pool};
+
+    slack_app_record app_for(const seeded_tenant& t, std::string instance) {
+        slack_app_record a;
+        a.integration_id = next_id();
+        a.tenant_id = t.tenant.id;
+        a.display_name = "Slack " + instance;
+        a.instance_id = std::move(instance);
+        a.signing_secret_sealed = std::string("\x00sealed-signing\xff", 16);
+        return a;
+    }
+
+    slack_installation_record workspace(const slack_app_record& a, std::string team, std::string token) {
+        slack_installation_record i;
+        i.id = next_id();
+        i.integration_id = a.integration_id;
+        i.tenant_id = a.tenant_id;
+        i.team_id = std::move(team);
+        i.bot_user_id = "U0BOT";
+        i.scopes = "commands,chat:write";
+        i.bot_token_sealed = std::move(token);
+        i.installed_at = t0;
+        return i;
+    }
+};
+
+TEST_F(slack_store_itest, an_app_is_found_by_tenant_and_instance_and_listed_oldest_first) {
+    const auto t = make_tenant();
+    const auto first = app_for(t, "prod");
+    const auto second = app_for(t, "staging");
+    run(slack.create_app(first));
+    run(slack.create_app(second));
+    const auto found = run(slack.find_app(t.tenant.id, "prod"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->integration_id, first.integration_id);
+    EXPECT_EQ(found->signing_secret_sealed, first.signing_secret_sealed);
+    EXPECT_FALSE(run(slack.find_app(make_tenant().tenant.id, "prod"))) << "another tenant's instance is not found";
+    const auto apps = run(slack.apps_of_tenant(t.tenant.id));
+    ASSERT_EQ(apps.size(), 2u);
+    EXPECT_EQ(apps[0].instance_id, "prod");
+}
+
+TEST_F(slack_store_itest, a_reinstall_replaces_the_live_installation_and_uninstall_deactivates_it) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    run(slack.install(workspace(a, "T1", "old-token"), t0));
+    run(slack.install(workspace(a, "T1", "new-token"), t0 + 1min));
+    run(slack.install(workspace(a, "T2", "other-team"), t0 + 1min));
+    const auto live = run(slack.find_installation(a.integration_id, std::nullopt, std::string("T1"), false));
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->bot_token_sealed, "new-token");
+    EXPECT_EQ(run(slack.deactivate(a.integration_id, std::nullopt, std::string("T1"), t0 + 2min)), 1);
+    EXPECT_FALSE(run(slack.find_installation(a.integration_id, std::nullopt, std::string("T1"), false)));
+    EXPECT_TRUE(run(slack.find_installation(a.integration_id, std::nullopt, std::string("T2"), false)));
+}
+
+TEST_F(slack_store_itest, an_org_wide_install_is_keyed_by_enterprise_only) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "grid");
+    run(slack.create_app(a));
+    auto org = workspace(a, "", "org-token");
+    org.team_id.reset();
+    org.enterprise_id = "E1";
+    org.is_enterprise_install = true;
+    run(slack.install(org, t0));
+    const auto found = run(slack.find_installation(a.integration_id, std::string("E1"), std::string("T-any"), true));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->bot_token_sealed, "org-token");
+    EXPECT_FALSE(run(slack.find_installation(a.integration_id, std::string("E1"), std::string("T-any"), false)));
+    EXPECT_EQ(run(slack.deactivate(a.integration_id, std::string("E1"), std::nullopt, t0 + 1min)), 1);
+}
+
+TEST_F(slack_store_itest, an_org_install_without_an_enterprise_is_refused) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "grid");
+    run(slack.create_app(a));
+    auto bad = workspace(a, "", "token");
+    bad.team_id.reset();
+    EXPECT_THROW(run(slack.install(bad, t0)), pg::error);
+}
+
+TEST_F(slack_store_itest, an_event_id_is_handled_once_per_app) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    const auto b = app_for(t, "other");
+    run(slack.create_app(a));
+    run(slack.create_app(b));
+    EXPECT_TRUE(run(slack.first_delivery(a.integration_id, "Ev1", t0)));
+    EXPECT_FALSE(run(slack.first_delivery(a.integration_id, "Ev1", t0 + 1min))) << "a retry";
+    EXPECT_TRUE(run(slack.first_delivery(b.integration_id, "Ev1", t0)));
+    EXPECT_EQ(run(slack.prune(t0 + 1h)), 2);
+    EXPECT_TRUE(run(slack.first_delivery(a.integration_id, "Ev1", t0 + 2h)));
+}
+
+TEST_F(slack_store_itest, an_oauth_state_is_used_once_and_only_from_its_browser) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    const std::string state(32, 's');
+    const std::string browser(32, 'b');
+    run(slack.create_oauth_state(state, a.integration_id, browser, t0 + 10min));
+    auto other = run(slack.consume_oauth_state(state, std::string(32, 'x'), t0 + 1min));
+    EXPECT_EQ(std::get<oauth_state_refusal>(other), oauth_state_refusal::other_browser);
+    auto mine = run(slack.consume_oauth_state(state, browser, t0 + 1min));
+    ASSERT_TRUE(std::holds_alternative<std::string>(mine));
+    EXPECT_EQ(std::get<std::string>(mine), a.integration_id);
+    auto again = run(slack.consume_oauth_state(state, browser, t0 + 2min));
+    EXPECT_EQ(std::get<oauth_state_refusal>(again), oauth_state_refusal::used);
+    run(slack.create_oauth_state(std::string(32, 'e'), a.integration_id, browser, t0 + 10min));
+    auto late = run(slack.consume_oauth_state(std::string(32, 'e'), browser, t0 + 11min));
+    EXPECT_EQ(std::get<oauth_state_refusal>(late), oauth_state_refusal::expired);
+}
+
+TEST_F(slack_store_itest, a_challenges_messages_are_kept_per_role_for_updates_in_place) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    const auto inst = workspace(a, "T1", "token");
+    run(slack.install(inst, t0));
+    const auto c = insert(sample_challenge(t));
+    run(slack.save_message({c.id, "target", inst.id, "D1", "1700000000.000100", std::nullopt}));
+    run(slack.save_message({c.id, "requester", inst.id, "C1", "1700000000.000200", std::string("1700000000.000050")}));
+    run(slack.save_message({c.id, "target", inst.id, "D1", "1700000000.000300", std::nullopt}));  // re-posted
+    const auto messages = run(slack.messages_of(c.id));
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(messages[0].role, "requester");
+    EXPECT_EQ(messages[0].thread_ts, "1700000000.000050");
+    EXPECT_EQ(messages[1].ts, "1700000000.000300");
+}
+
+}  // namespace
+}  // namespace chal::storage
