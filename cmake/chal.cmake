@@ -33,3 +33,9 @@ function(chal_add_tests lib)
             PROPERTIES LABELS integration RESOURCE_LOCK postgres TIMEOUT 120 DISCOVERY_TIMEOUT 60)
     endif()
 endfunction()
+
+# The Node.js test tooling lives in tests/ (package.json). A test using it starts with this shell
+# snippet: skipped (exit 77) when tests/node_modules is missing outside CI, failed in CI;
+# scripts/test installs it with `npm ci`.
+set(chal_node_skip_unless_installed
+    "if [ ! -d node_modules ]; then if [ -n \"$CI\" ]; then echo 'FAILED: tests/node_modules is missing in CI'; exit 1; fi; echo 'SKIPPED: tests/node_modules is missing; run npm ci in tests/ (scripts/test does)'; exit 77; fi")
