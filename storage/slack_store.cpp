@@ -41,15 +41,23 @@ constexpr pg::query insert_slack_installation{"insert_slack_installation", R"sql
                                      token_expires_at, installed_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13))sql"};
 
+#define CHAL_SLACK_INSTALLATION_COLUMNS                                                                  \
+    "id, integration_id, tenant_id, team_id, enterprise_id, is_enterprise_install, bot_user_id, bot_id, scopes, " \
+    "bot_token_sealed, refresh_token_sealed, token_expires_at, installed_at"
+
 // Org-wide installs are keyed by enterprise only (team_id NULL); workspace installs by team.
-constexpr pg::query select_slack_installation{"select_slack_installation", R"sql(
-    SELECT id, integration_id, tenant_id, team_id, enterprise_id, is_enterprise_install, bot_user_id, bot_id, scopes,
-           bot_token_sealed, refresh_token_sealed, token_expires_at, installed_at
-    FROM slack_installations
-    WHERE integration_id = $1 AND deactivated_at IS NULL
-      AND CASE WHEN $4 THEN is_enterprise_install AND enterprise_id = $2
-               ELSE NOT is_enterprise_install AND team_id = $3 END
-    ORDER BY installed_at DESC LIMIT 1)sql"};
+constexpr pg::query select_slack_installation{"select_slack_installation",
+    "SELECT " CHAL_SLACK_INSTALLATION_COLUMNS " FROM slack_installations"
+    " WHERE integration_id = $1 AND deactivated_at IS NULL"
+    "   AND CASE WHEN $4 THEN is_enterprise_install AND enterprise_id = $2"
+    "            ELSE NOT is_enterprise_install AND team_id = $3 END"
+    " ORDER BY installed_at DESC LIMIT 1"};
+
+constexpr pg::query select_live_installations_of_app{"select_live_installations_of_app",
+    "SELECT " CHAL_SLACK_INSTALLATION_COLUMNS " FROM slack_installations"
+    " WHERE integration_id = $1 AND deactivated_at IS NULL ORDER BY installed_at, id"};
+
+#undef CHAL_SLACK_INSTALLATION_COLUMNS
 
 constexpr pg::query deactivate_slack_installations{"deactivate_slack_installations", R"sql(
     UPDATE slack_installations SET deactivated_at = $4
@@ -90,6 +98,37 @@ pg::params& add_optional_bytea(pg::params& p, const std::optional<std::string>& 
     return raw ? p.add_bytea(*raw) : p.add_null();
 }
 
+slack_installation_record installation_from(const pg::row& r) {
+    slack_installation_record i;
+    i.id = r.get<std::string>(0);
+    i.integration_id = r.get<std::string>(1);
+    i.tenant_id = r.get<std::string>(2);
+    i.team_id = r.get<std::optional<std::string>>(3);
+    i.enterprise_id = r.get<std::optional<std::string>>(4);
+    i.is_enterprise_install = r.get<bool>(5);
+    i.bot_user_id = r.get<std::string>(6);
+    i.bot_id = r.get<std::optional<std::string>>(7);
+    i.scopes = r.get<std::string>(8);
+    i.bot_token_sealed = r.get_bytea(9);
+    i.refresh_token_sealed = r.get_optional_bytea(10);
+    i.token_expires_at = r.get<std::optional<core::timestamp>>(11);
+    i.installed_at = r.get<core::timestamp>(12);
+    return i;
+}
+
+pg::params installation_params(const slack_installation_record& inst) {
+    pg::params p;
+    p.add(inst.id).add(inst.integration_id).add(inst.tenant_id).add(inst.team_id).add(inst.enterprise_id)
+        .add(inst.is_enterprise_install).add(inst.bot_user_id).add(inst.bot_id).add(inst.scopes);
+    p.add_bytea(inst.bot_token_sealed);
+    add_optional_bytea(p, inst.refresh_token_sealed).add(inst.token_expires_at).add(inst.installed_at);
+    return p;
+}
+
+pg::params replaced_installation_params(const slack_installation_record& inst, core::timestamp now) {
+    return pg::params{}.add(inst.integration_id).add(inst.enterprise_id).add(inst.team_id).add(now);
+}
+
 slack_app_record app_from(const pg::row& r) {
     slack_app_record a;
     a.integration_id = r.get<std::string>(0);
@@ -106,6 +145,18 @@ slack_app_record app_from(const pg::row& r) {
 }
 
 }  // namespace
+
+std::string slack_signing_secret_context(std::string_view integration_id) {
+    return "slack_app:" + std::string(integration_id) + ":signing_secret";
+}
+
+std::string slack_client_secret_context(std::string_view integration_id) {
+    return "slack_app:" + std::string(integration_id) + ":client_secret";
+}
+
+std::string slack_bot_token_context(std::string_view installation_id) {
+    return "slack_installation:" + std::string(installation_id) + ":bot_token";
+}
 
 boost::asio::awaitable<void> slack_store::create_app(slack_app_record app) {
     auto tx = co_await db_.begin();
@@ -131,27 +182,28 @@ boost::asio::awaitable<std::vector<slack_app_record>> slack_store::apps_of_tenan
     co_return apps;
 }
 
-boost::asio::awaitable<bool> slack_store::save_app_credentials(slack_app_record app) {
+boost::asio::awaitable<bool> slack_store::save_app_credentials(
+    slack_app_record app, std::optional<slack_installation_record> installation, core::timestamp now
+) {
     pg::params p;
     p.add(app.integration_id).add(app.app_id);
     add_optional_bytea(p, app.signing_secret_sealed).add(app.client_id);
     add_optional_bytea(p, app.client_secret_sealed).add(app.token_rotation).add(app.security_channel_id);
-    auto done = co_await db_.execute(update_slack_app_credentials, p);
-    co_return done.affected_rows() == 1;
+    auto tx = co_await db_.begin();
+    auto done = co_await tx.execute(update_slack_app_credentials, p);
+    if (done.affected_rows() != 1) co_return false;  // rolled back by the pool
+    if (installation) {
+        co_await tx.execute(deactivate_replaced_installation, replaced_installation_params(*installation, now));
+        co_await tx.execute(insert_slack_installation, installation_params(*installation));
+    }
+    co_await tx.commit();
+    co_return true;
 }
 
 boost::asio::awaitable<void> slack_store::install(slack_installation_record inst, core::timestamp now) {
     auto tx = co_await db_.begin();
-    co_await tx.execute(
-        deactivate_replaced_installation,
-        pg::params{}.add(inst.integration_id).add(inst.enterprise_id).add(inst.team_id).add(now)
-    );
-    pg::params p;
-    p.add(inst.id).add(inst.integration_id).add(inst.tenant_id).add(inst.team_id).add(inst.enterprise_id)
-        .add(inst.is_enterprise_install).add(inst.bot_user_id).add(inst.bot_id).add(inst.scopes);
-    p.add_bytea(inst.bot_token_sealed);
-    add_optional_bytea(p, inst.refresh_token_sealed).add(inst.token_expires_at).add(inst.installed_at);
-    co_await tx.execute(insert_slack_installation, p);
+    co_await tx.execute(deactivate_replaced_installation, replaced_installation_params(inst, now));
+    co_await tx.execute(insert_slack_installation, installation_params(inst));
     co_await tx.commit();
 }
 
@@ -164,22 +216,14 @@ boost::asio::awaitable<std::optional<slack_installation_record>> slack_store::fi
         pg::params{}.add(integration_id).add(enterprise_id).add(team_id).add(is_enterprise_install)
     );
     if (rows.size() == 0) co_return std::nullopt;
-    const auto r = rows[0];
-    slack_installation_record i;
-    i.id = r.get<std::string>(0);
-    i.integration_id = r.get<std::string>(1);
-    i.tenant_id = r.get<std::string>(2);
-    i.team_id = r.get<std::optional<std::string>>(3);
-    i.enterprise_id = r.get<std::optional<std::string>>(4);
-    i.is_enterprise_install = r.get<bool>(5);
-    i.bot_user_id = r.get<std::string>(6);
-    i.bot_id = r.get<std::optional<std::string>>(7);
-    i.scopes = r.get<std::string>(8);
-    i.bot_token_sealed = r.get_bytea(9);
-    i.refresh_token_sealed = r.get_optional_bytea(10);
-    i.token_expires_at = r.get<std::optional<core::timestamp>>(11);
-    i.installed_at = r.get<core::timestamp>(12);
-    co_return i;
+    co_return installation_from(rows[0]);
+}
+
+boost::asio::awaitable<std::vector<slack_installation_record>> slack_store::installations_of_app(std::string integration_id) {
+    auto rows = co_await db_.execute(select_live_installations_of_app, pg::params{}.add(integration_id));
+    std::vector<slack_installation_record> out;
+    for (const auto& r : rows) out.push_back(installation_from(r));
+    co_return out;
 }
 
 boost::asio::awaitable<std::int64_t> slack_store::deactivate(

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -55,6 +56,12 @@ struct slack_message_record {
 
 enum class oauth_state_refusal { unknown, other_browser, used, expired };
 
+// Associated data binding each sealed Slack secret to its row and field, so a sealed value
+// copied to another row fails to open (the CLI seals, the server opens, with these strings).
+std::string slack_signing_secret_context(std::string_view integration_id);
+std::string slack_client_secret_context(std::string_view integration_id);
+std::string slack_bot_token_context(std::string_view installation_id);
+
 class slack_store {
 public:
     explicit slack_store(pg::pool& db) : db_(db) {}
@@ -64,8 +71,14 @@ public:
     boost::asio::awaitable<std::optional<slack_app_record>> find_app(std::string tenant_id, std::string instance_id);
     // The tenant's Slack apps, oldest first (the REST API's default is the first).
     boost::asio::awaitable<std::vector<slack_app_record>> apps_of_tenant(std::string tenant_id);
-    // Writes the credentials fields of `app` (signing secret, client id/secret, app id, rotation, security channel).
-    boost::asio::awaitable<bool> save_app_credentials(slack_app_record app);
+    // Writes the credentials fields of `app` (signing secret, client id/secret, app id, rotation,
+    // security channel) and, when given, stores `installation` as install() does: one transaction.
+    // False when the app does not exist (nothing written).
+    boost::asio::awaitable<bool> save_app_credentials(
+        slack_app_record app, std::optional<slack_installation_record> installation, core::timestamp now
+    );
+    // The app's live installations, oldest first.
+    boost::asio::awaitable<std::vector<slack_installation_record>> installations_of_app(std::string integration_id);
 
     // Stores a new live installation, deactivating the one it replaces (reinstall), atomically.
     boost::asio::awaitable<void> install(slack_installation_record installation, core::timestamp now);

@@ -7,17 +7,24 @@
 #include "app/core/network_address.hpp"
 #include "app/core/verification.hpp"
 #include "app/crypto/crypto.hpp"
+#include "app/http/client.hpp"
 #include "app/http/url.hpp"
 #include "app/service/config.hpp"
 #include "app/service/service.hpp"
 #include "storage/delivery_store.hpp"
+#include "slack/manifest.hpp"
+#include "slack/web_api.hpp"
 #include "storage/migrations.hpp"
+#include "storage/pg/error.hpp"
+#include "storage/pg/query.hpp"
+#include "storage/slack_store.hpp"
 #include "storage/tenant_store.hpp"
 #include "storage/verification_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -60,6 +67,11 @@ constexpr const char* usage = R"(usage: challenge <command> [options]
   deliveries list [--tenant T] [--state pending|in_flight|delivered|exhausted|gone] [--limit N]
   deliveries attempts --delivery D
   deliveries redeliver --delivery D
+  slack create-app --tenant T --name N [--instance I]
+  slack manifest --tenant T --instance I [--yaml] [--token-rotation] [--org-deploy]
+  slack set-credentials --tenant T --instance I --signing-secret-file F [--bot-token-file F]
+                  [--client-id ID --client-secret-file F] [--app-id A] [--security-channel C]
+  slack list --tenant T                   apps, whether their secrets are set, installations
   demo bootstrap                          create the demo tenant (auth none) and webhook integration once
   retry-schedule                          print the callback retry schedule (Markdown)
 
@@ -119,7 +131,8 @@ struct arguments {
 };
 
 arguments parse_arguments(const std::vector<std::string>& args) {
-    static const std::set<std::string> flags{"json", "generate-secret", "i-understand-this-is-weaker"};
+    static const std::set<std::string> flags{"json", "generate-secret", "i-understand-this-is-weaker", "yaml",
+                                             "token-rotation", "org-deploy"};
     arguments a;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& arg = args[i];
@@ -431,6 +444,310 @@ asio::awaitable<int> create_webhook_integration(
     co_return 0;
 }
 
+// ---- Slack apps (storage/slack_store.hpp, slack/manifest.hpp, slack/web_api.hpp) ----
+
+// 8 characters of lowercase RFC 4648 base32 (40 random bits): short in the manifest's URLs and
+// unlikely to collide (the column is UNIQUE, so a collision is an error, never a shared app).
+std::string new_slack_instance_id() {
+    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+    std::uint64_t bits = 0;
+    for (unsigned char b : crypto::random_bytes(5)) bits = (bits << 8) | b;
+    std::string id(8, 'a');
+    for (std::size_t i = id.size(); i-- > 0;) {
+        id[i] = alphabet[bits & 31u];
+        bits >>= 5;
+    }
+    return id;
+}
+
+// An operator-chosen instance id: one URL path segment without escaping.
+std::string checked_instance_id(const std::string& id) {
+    if (id.size() > 64) throw bad_value("--instance is longer than 64 characters");
+    for (char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok) throw bad_value("--instance may contain only letters, digits, - and _");
+    }
+    return id;
+}
+
+// A secret from a file named by `option`: trailing newlines dropped; empty or multi-line refused.
+std::string slack_secret_from(const arguments& a, const std::string& option, const std::string& what) {
+    const auto path = a.required(option);
+    auto secret = read_file(option, path, 64 * 1024);
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    if (secret.empty()) throw bad_value("--" + option + " " + path + " is empty");
+    if (has_space_or_control(secret)) throw bad_value("the " + what + " in --" + option + " must be one line without spaces");
+    return secret;
+}
+
+// The tenant's app with this instance id, or nullopt after saying so on stderr.
+asio::awaitable<std::optional<storage::slack_app_record>> existing_slack_app(
+    pg::pool& db, std::string tenant_id, std::string instance_id
+) {
+    auto tenant = co_await existing_tenant(db, tenant_id);
+    if (!tenant) co_return std::nullopt;
+    storage::slack_store store(db);
+    auto app = co_await store.find_app(tenant->id, instance_id);
+    if (!app) {
+        std::cerr << "no Slack app with instance id " << instance_id << " for tenant " << tenant->id
+                  << " (see `challenge slack list --tenant " << tenant->id << "`)\n";
+    }
+    co_return app;
+}
+
+// auth.test with `token` at the configured Slack API base, 10 s at most.
+asio::awaitable<slack::web_api_result<slack::auth_identity>> slack_auth_test(std::string api_base_url, std::string token) {
+    http::client_config client_config;
+    if (api_base_url != service_config{}.slack_api_base_url) {
+        // An operator's own choice (a test server, an egress proxy), not a tenant's input: the SSRF
+        // guard that keeps callbacks off internal addresses has nothing to protect here.
+        client_config.allow_plain_http = api_base_url.rfind("http://", 0) == 0;
+        client_config.address_policy.allow_loopback = true;
+        client_config.address_policy.allow_private = true;
+    }
+    http::client client(co_await asio::this_coro::executor, client_config);
+    slack::web_api_config api_config;
+    api_config.base_url = std::move(api_base_url);
+    api_config.timeout = std::chrono::seconds{10};
+    slack::web_api_client api(client, api_config);
+    slack::caller as;
+    as.token = std::move(token);
+    as.timeout = std::chrono::seconds{10};
+    co_return co_await api.auth_test(std::move(as));
+}
+
+// Why auth.test gave no identity, for the operator; never contains the token.
+std::string auth_test_failure_text(const slack::web_api_error& e, const std::string& api_base_url) {
+    switch (e.kind) {
+    case slack::web_api_errc::slack_error:
+        return "Slack refused the bot token: auth.test answered " + e.code +
+               (e.code == "invalid_auth" || e.code == "not_authed" || e.code == "token_revoked" || e.code == "account_inactive"
+                    ? " (check the Bot User OAuth Token on the app's OAuth & Permissions page)"
+                    : "");
+    case slack::web_api_errc::ratelimited:
+        return "Slack rate-limited auth.test; try again in " + std::to_string(e.retry_after.count()) + " s";
+    case slack::web_api_errc::transport:
+        return "could not reach Slack at " + api_base_url + " (auth.test: " + e.code + ")";
+    default:
+        return "auth.test at " + api_base_url + " failed: " + std::string(slack::to_string(e.kind)) + " " + e.code;
+    }
+}
+
+boost::json::object installation_json(const storage::slack_installation_record& i) {
+    return {{"installation_id", i.id},
+            {"team_id", json_or_null(i.team_id)},
+            {"enterprise_id", json_or_null(i.enterprise_id)},
+            {"is_enterprise_install", i.is_enterprise_install},
+            {"bot_user_id", i.bot_user_id},
+            {"bot_id", json_or_null(i.bot_id)},
+            {"scopes", i.scopes},
+            {"installed_at", core::format_rfc3339(i.installed_at)}};
+}
+
+std::string installation_text(const storage::slack_installation_record& i) {
+    std::string where = i.is_enterprise_install ? "org " + i.enterprise_id.value_or("?") + " (org-wide)"
+                                                : "workspace " + i.team_id.value_or("?");
+    if (!i.is_enterprise_install && i.enterprise_id) where += " in org " + *i.enterprise_id;
+    return where + ", bot user " + i.bot_user_id + (i.bot_id ? " (" + *i.bot_id + ")" : "");
+}
+
+int slack_create_app(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant", "name", "instance"});
+    const auto tenant = a.required("tenant");
+    const auto name = checked_text("name", a.required("name"), 200);
+    const auto instance = a.has("instance") ? checked_instance_id(a.required("instance")) : new_slack_instance_id();
+    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+        auto found = co_await existing_tenant(db, tenant);
+        if (!found) co_return 1;
+        storage::slack_app_record app;
+        app.integration_id = new_id();
+        app.tenant_id = found->id;
+        app.display_name = name;
+        app.instance_id = instance;
+        storage::slack_store store(db);
+        bool taken = false;
+        try {
+            co_await store.create_app(app);
+        } catch (const pg::unique_violation&) {
+            taken = true;
+        }
+        if (taken) {
+            std::cerr << "the Slack instance id " << instance << " is already in use; choose another --instance\n";
+            co_return 1;
+        }
+        print(a,
+              {{"integration_id", app.integration_id}, {"tenant_id", app.tenant_id}, {"instance_id", instance},
+               {"name", name}},
+              "Slack app " + app.integration_id + " created, instance id " + instance + "\nnext: challenge slack manifest --tenant " +
+                  app.tenant_id + " --instance " + instance + "\n");
+        co_return 0;
+    });
+}
+
+int slack_manifest(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant", "instance", "yaml", "token-rotation", "org-deploy"});
+    const auto tenant = a.required("tenant");
+    const auto instance = a.required("instance");
+    const bool yaml = a.flag("yaml");
+    if (yaml && a.json) throw usage_error("give at most one of --yaml and --json (the manifest is JSON by default)");
+    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+        auto app = co_await existing_slack_app(db, tenant, instance);
+        if (!app) co_return 1;
+        slack::manifest_params params;
+        params.base_url = config.api.public_base_url;
+        params.tenant_id = app->tenant_id;
+        params.instance_id = app->instance_id;
+        params.token_rotation_enabled = a.flag("token-rotation") || app->token_rotation;
+        params.org_deploy_enabled = a.flag("org-deploy");
+        if (auto problem = slack::manifest_params_problem(params))
+            throw bad_value("cannot build the Slack manifest: " + *problem + " (CHALLENGE_PUBLIC_BASE_URL is " +
+                            params.base_url + ")");
+        std::cout << (yaml ? slack::manifest_yaml(params) : slack::manifest_json(params));
+        co_return 0;
+    });
+}
+
+int slack_set_credentials(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant", "instance", "signing-secret-file", "bot-token-file", "client-id", "client-secret-file", "app-id",
+                  "security-channel"});
+    const auto tenant = a.required("tenant");
+    const auto instance = a.required("instance");
+    // Everything is read and checked before anything is stored or sent.
+    const auto signing_secret = slack_secret_from(a, "signing-secret-file", "signing secret");
+    std::optional<std::string> bot_token;
+    if (a.has("bot-token-file")) {
+        bot_token = slack_secret_from(a, "bot-token-file", "bot token");
+        if (bot_token->rfind("xoxb-", 0) != 0)
+            throw bad_value("--bot-token-file must hold a bot token (xoxb-...); rotating tokens (xoxe.xoxb-) need the "
+                            "OAuth install, which also stores their refresh token");
+    }
+    if (a.has("client-id") != a.has("client-secret-file"))
+        throw usage_error("give --client-id and --client-secret-file together");
+    std::optional<std::string> client_id;
+    std::optional<std::string> client_secret;
+    if (a.has("client-id")) {
+        client_id = checked_text("client-id", a.required("client-id"), 128, false);
+        client_secret = slack_secret_from(a, "client-secret-file", "client secret");
+    }
+    std::optional<std::string> app_id;
+    if (a.has("app-id")) app_id = checked_text("app-id", a.required("app-id"), 64, false);
+    std::optional<std::string> channel;
+    if (a.has("security-channel")) channel = checked_text("security-channel", a.required("security-channel"), 80, false);
+    if (!config.master_key) throw bad_value("CHALLENGE_MASTER_KEY is required to store Slack credentials");
+    const crypto::secret_box box(*config.master_key);
+
+    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+        auto found = co_await existing_slack_app(db, tenant, instance);
+        if (!found) co_return 1;
+        auto app = *found;
+        if (app_id) app.app_id = app_id;
+
+        std::optional<storage::slack_installation_record> installation;
+        if (bot_token) {
+            auto identity = co_await slack_auth_test(config.slack_api_base_url, *bot_token);
+            if (!identity) {
+                std::cerr << auth_test_failure_text(identity.error(), config.slack_api_base_url) << "; nothing was stored\n";
+                co_return 1;
+            }
+            const auto& who = *identity;
+            if (who.bot_id.empty() || who.user_id.empty()) {
+                std::cerr << "the token is not a bot token (auth.test names no bot); nothing was stored\n";
+                co_return 1;
+            }
+            if (app.app_id && !who.app_id.empty() && *app.app_id != who.app_id) {
+                std::cerr << "the bot token belongs to Slack app " << who.app_id << ", not " << *app.app_id
+                          << "; nothing was stored\n";
+                co_return 1;
+            }
+            if (!app.app_id && !who.app_id.empty()) app.app_id = who.app_id;
+            if (who.team_id.empty() && !(who.is_enterprise_install && !who.enterprise_id.empty())) {
+                std::cerr << "auth.test named neither a workspace nor an org-wide install; nothing was stored\n";
+                co_return 1;
+            }
+            storage::slack_installation_record record;
+            record.id = new_id();
+            record.integration_id = app.integration_id;
+            record.tenant_id = app.tenant_id;
+            if (!who.is_enterprise_install) record.team_id = who.team_id;
+            if (!who.enterprise_id.empty()) record.enterprise_id = who.enterprise_id;
+            record.is_enterprise_install = who.is_enterprise_install;
+            record.bot_user_id = who.user_id;
+            record.bot_id = who.bot_id;
+            record.scopes = who.scopes;
+            record.bot_token_sealed = box.seal(*bot_token, storage::slack_bot_token_context(record.id));
+            record.installed_at = core::system_now();
+            installation = std::move(record);
+        }
+
+        app.signing_secret_sealed = box.seal(signing_secret, storage::slack_signing_secret_context(app.integration_id));
+        if (client_id) {
+            app.client_id = client_id;
+            app.client_secret_sealed = box.seal(*client_secret, storage::slack_client_secret_context(app.integration_id));
+        }
+        if (channel) app.security_channel_id = channel;
+        storage::slack_store store(db);
+        auto saved = app;
+        auto stored = installation;
+        const bool written = co_await store.save_app_credentials(std::move(saved), std::move(stored), core::system_now());
+        if (!written) {
+            std::cerr << "the Slack app " << app.integration_id << " disappeared while saving\n";
+            co_return 1;
+        }
+
+        boost::json::object out{{"integration_id", app.integration_id},
+                                {"tenant_id", app.tenant_id},
+                                {"instance_id", app.instance_id},
+                                {"app_id", json_or_null(app.app_id)},
+                                {"client_id", json_or_null(app.client_id)},
+                                {"signing_secret_set", true},
+                                {"client_secret_set", app.client_secret_sealed.has_value()},
+                                {"security_channel_id", json_or_null(app.security_channel_id)},
+                                {"installation", installation ? boost::json::value(installation_json(*installation)) : nullptr}};
+        std::string human = "Slack app " + app.integration_id + " (instance " + app.instance_id +
+                            "): signing secret sealed" + (client_secret ? ", client secret sealed" : "") + "\n";
+        if (installation) human += "installed in " + installation_text(*installation) + " (bot token sealed)\n";
+        print(a, out, human);
+        co_return 0;
+    });
+}
+
+int slack_list(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant"});
+    const auto tenant = a.required("tenant");
+    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+        auto found = co_await existing_tenant(db, tenant);
+        if (!found) co_return 1;
+        storage::slack_store store(db);
+        boost::json::array apps;
+        std::string human;
+        for (const auto& app : co_await store.apps_of_tenant(found->id)) {
+            auto live = co_await store.installations_of_app(app.integration_id);
+            boost::json::array installs;
+            std::string install_lines;
+            for (const auto& i : live) {
+                installs.push_back(installation_json(i));
+                install_lines += "    installed in " + installation_text(i) + "\n";
+            }
+            apps.push_back({{"integration_id", app.integration_id},
+                            {"name", app.display_name},
+                            {"instance_id", app.instance_id},
+                            {"app_id", json_or_null(app.app_id)},
+                            {"client_id", json_or_null(app.client_id)},
+                            {"signing_secret_set", app.signing_secret_sealed.has_value()},
+                            {"client_secret_set", app.client_secret_sealed.has_value()},
+                            {"token_rotation", app.token_rotation},
+                            {"security_channel_id", json_or_null(app.security_channel_id)},
+                            {"installations", installs}});
+            human += app.integration_id + "  " + app.display_name + "  instance=" + app.instance_id +
+                     "  signing secret " + (app.signing_secret_sealed ? "set" : "not set") + ", client secret " +
+                     (app.client_secret_sealed ? "set" : "not set") + "\n" +
+                     (install_lines.empty() ? "    not installed\n" : install_lines);
+        }
+        print(a, {{"tenant_id", found->id}, {"slack_apps", apps}}, human.empty() ? "no Slack apps\n" : human);
+        co_return 0;
+    });
+}
+
 int serve(const service_config& config) {
     asio::io_context io;
     service svc(io, config);
@@ -687,6 +1004,10 @@ int run_command(const arguments& a) {
             co_return 0;
         });
     }
+    if (command == "slack" && sub == "create-app") return slack_create_app(config, a);
+    if (command == "slack" && sub == "manifest") return slack_manifest(config, a);
+    if (command == "slack" && sub == "set-credentials") return slack_set_credentials(config, a);
+    if (command == "slack" && sub == "list") return slack_list(config, a);
     if (command == "demo" && sub == "bootstrap") {
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
             storage::tenant_store tenants(db);

@@ -149,6 +149,12 @@ service_config read_config_from_environment() {
             throw std::invalid_argument("CHALLENGE_MASTER_KEY must be 32 random bytes, base64-encoded");
         c.master_key = *raw;
     }
+    if (auto slack = env("CHALLENGE_SLACK_API_BASE_URL")) {
+        if (slack->rfind("https://", 0) != 0 && slack->rfind("http://", 0) != 0)
+            throw std::invalid_argument("CHALLENGE_SLACK_API_BASE_URL must start with https:// (or http:// for a test server)");
+        if (slack->back() != '/') *slack += '/';
+        c.slack_api_base_url = *slack;
+    }
     c.expiry_sweep_interval = std::chrono::milliseconds{env_int("CHALLENGE_EXPIRY_SWEEP_MS", 1000, 10, 600000)};
     c.shutdown_grace = std::chrono::seconds{env_int("CHALLENGE_SHUTDOWN_GRACE_SECONDS", 10, 0, 600)};
     c.log_level = env("CHALLENGE_LOG_LEVEL").value_or("info");

@@ -29,6 +29,8 @@ struct service_config {
     std::optional<std::string> receipt_key_pem;
     std::vector<std::string> retired_receipt_key_pems;  // still published in the JWKS
     std::optional<std::string> master_key;  // 32 raw bytes, from base64
+    // Slack Web API methods are appended to it ("<base>auth.test"); always ends with '/'.
+    std::string slack_api_base_url = "https://slack.com/api/";
     std::chrono::milliseconds expiry_sweep_interval{1000};
     std::chrono::seconds shutdown_grace{10};
     std::string log_level = "info";

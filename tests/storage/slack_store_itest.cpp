@@ -143,5 +143,23 @@ TEST_F(slack_store_itest, a_challenges_messages_are_kept_per_role_for_updates_in
     EXPECT_EQ(messages[1].ts, "1700000000.000300");
 }
 
+TEST_F(slack_store_itest, credentials_and_the_installation_are_saved_together_or_not_at_all) {
+    const auto t = make_tenant();
+    auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    a.app_id = "A123";
+    a.client_id = "1234.5678";
+    EXPECT_TRUE(run(slack.save_app_credentials(a, workspace(a, "T1", "token"), t0)));
+    const auto live = run(slack.installations_of_app(a.integration_id));
+    ASSERT_EQ(live.size(), 1u);
+    EXPECT_EQ(live[0].team_id, "T1");
+    EXPECT_EQ(run(slack.find_app(t.tenant.id, "prod"))->app_id, "A123");
+
+    // An app that does not exist: nothing is written, not even the installation.
+    auto ghost = app_for(t, "ghost");
+    EXPECT_FALSE(run(slack.save_app_credentials(ghost, workspace(ghost, "T9", "token"), t0)));
+    EXPECT_TRUE(run(slack.installations_of_app(ghost.integration_id)).empty());
+}
+
 }  // namespace
 }  // namespace chal::storage
