@@ -196,6 +196,11 @@ http::response no_cookie_page(const storage::support_contacts& support) {
                         support);
 }
 
+http::response form_expired_page(const storage::support_contacts& support) {
+    return message_page(403, "Please open the link again",
+                        "This form has expired or did not come from this page. Nothing was changed.", support);
+}
+
 http::response json_status(unsigned status, std::string body) {
     http::response res{static_cast<bh::status>(status), 11};
     res.set(bh::field::content_type, "application/json");
@@ -210,6 +215,26 @@ std::optional<std::string> header_value(const http::request& req, std::string_vi
 }
 
 }  // namespace
+
+struct link_view {
+    std::string id;
+    browser_session b;
+    std::optional<core::challenge> c;
+    storage::verification_settings settings;
+    core::timestamp now{};
+    core::link_state state = core::link_state::not_found;
+};
+
+boost::asio::awaitable<link_view> verification_pages::open_link(const http::request_context& ctx) {
+    link_view v;
+    v.id = std::string(ctx.param("challenge_id"));
+    v.b = browser_of(ctx, settings_.public_base_url);
+    if (crypto::is_uuid(v.id)) v.c = co_await deps_.challenges.find_by_id(v.id);
+    if (v.c) v.settings = co_await deps_.verification.settings(v.c->tenant_id);
+    v.now = deps_.clock();
+    v.state = core::link_state_for(v.c, v.c && v.c->authenticated_at, v.now);
+    co_return v;
+}
 
 std::string verification_pages::client_ip(const http::request_context& ctx) const {
     const auto forwarded = header_value(ctx.req, "X-Forwarded-For");
@@ -236,15 +261,12 @@ std::string verification_pages::login_json(
 }
 
 boost::asio::awaitable<http::response> verification_pages::start(http::request_context& ctx) {
-    const std::string id(ctx.param("challenge_id"));
-    const auto b = browser_of(ctx, settings_.public_base_url);
-    std::optional<core::challenge> c;
-    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
-    const auto now = deps_.clock();
-    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
-    storage::verification_settings settings;
-    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
-    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+    auto link = co_await open_link(ctx);
+    const auto& b = link.b;
+    auto& c = link.c;
+    const auto& settings = link.settings;
+    const auto now = link.now;
+    if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
 
     if (c->status == core::challenge_status::initiated) {
         // Opening the link is the start; a concurrent open has done it already if this refuses.
@@ -282,19 +304,15 @@ boost::asio::awaitable<http::response> verification_pages::start(http::request_c
 }
 
 boost::asio::awaitable<http::response> verification_pages::verify(http::request_context& ctx) {
-    const std::string id(ctx.param("challenge_id"));
-    const auto b = browser_of(ctx, settings_.public_base_url);
-    std::optional<core::challenge> c;
-    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
-    const auto now = deps_.clock();
-    storage::verification_settings settings;
-    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    auto link = co_await open_link(ctx);
+    const auto& b = link.b;
+    auto& c = link.c;
+    const auto& settings = link.settings;
+    const auto now = link.now;
     if (b.fresh) co_return no_cookie_page(settings.support);
     auto form = decoded_fields(ctx.req.body());
-    if (!b.token_matches(form["csrf"], "verify", id))
-        co_return message_page(403, "Please open the link again", "This form has expired or did not come from this page. Nothing was changed.", settings.support);
-    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
-    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+    if (!b.token_matches(form["csrf"], "verify", link.id)) co_return form_expired_page(settings.support);
+    if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
     if (c->status == core::challenge_status::initiated) {
         auto started = co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::start, {}, "target", now);
         if (started) c = *started;
@@ -612,12 +630,10 @@ boost::asio::awaitable<http::response> verification_pages::saml_continue(http::r
 }
 
 boost::asio::awaitable<http::response> verification_pages::verified(http::request_context& ctx) {
-    const std::string id(ctx.param("challenge_id"));
-    const auto b = browser_of(ctx, settings_.public_base_url);
-    std::optional<core::challenge> c;
-    if (crypto::is_uuid(id) && !b.fresh) c = co_await deps_.challenges.find_by_id(id);
-    storage::verification_settings settings;
-    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    auto link = co_await open_link(ctx);
+    const auto& b = link.b;
+    const auto& c = link.c;
+    const auto& settings = link.settings;
     std::optional<boost::json::object> login;
     if (c && c->login_json) login = json_object_of(*c->login_json);
     // Only the browser that signed in sees the code.
@@ -709,15 +725,11 @@ boost::asio::awaitable<int> verification_pages::finish_unreported(core::timestam
 }
 
 boost::asio::awaitable<http::response> verification_pages::report_form(http::request_context& ctx) {
-    const std::string id(ctx.param("challenge_id"));
-    const auto b = browser_of(ctx, settings_.public_base_url);
-    std::optional<core::challenge> c;
-    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
-    const auto now = deps_.clock();
-    storage::verification_settings settings;
-    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
-    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
-    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+    auto link = co_await open_link(ctx);
+    const auto& b = link.b;
+    const auto& c = link.c;
+    const auto& settings = link.settings;
+    if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
     std::string main = "<h1>Report an incident</h1><p>You are saying that you did not expect this request from " +
                        html_escape(c->requester_id) + ". Your security team will be told.</p>";
     main += "<form method=\"post\" action=\"/challenge/start/" + html_escape(c->id) + "/report\">";
@@ -732,19 +744,15 @@ boost::asio::awaitable<http::response> verification_pages::report_form(http::req
 }
 
 boost::asio::awaitable<http::response> verification_pages::report(http::request_context& ctx) {
-    const std::string id(ctx.param("challenge_id"));
-    const auto b = browser_of(ctx, settings_.public_base_url);
-    std::optional<core::challenge> c;
-    if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
-    storage::verification_settings settings;
-    if (c) settings = co_await deps_.verification.settings(c->tenant_id);
+    auto link = co_await open_link(ctx);
+    const auto& b = link.b;
+    const auto& c = link.c;
+    const auto& settings = link.settings;
+    const auto now = link.now;
     if (b.fresh) co_return no_cookie_page(settings.support);
     auto form = decoded_fields(ctx.req.body());
-    if (!b.token_matches(form["csrf"], "report", id))
-        co_return message_page(403, "Please open the link again", "This form has expired or did not come from this page. Nothing was changed.", settings.support);
-    const auto now = deps_.clock();
-    const auto state = core::link_state_for(c, c && c->authenticated_at, now);
-    if (state != core::link_state::open) co_return state_page(state, c, settings.support);
+    if (!b.token_matches(form["csrf"], "report", link.id)) co_return form_expired_page(settings.support);
+    if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
     storage::transition_details details;
     if (auto text = trimmed_response(form["details"]); !text.empty()) details.target_response = std::move(text);
     auto moved = co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::report_incident, details, "target", now);

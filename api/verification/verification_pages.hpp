@@ -43,6 +43,8 @@ struct verification_dependencies {
 
 // The browser's cookie secret and what is derived from it (defined in the .cpp).
 struct browser_session;
+// What a request about one challenge's link starts from (defined in the .cpp).
+struct link_view;
 
 class verification_pages {
 public:
@@ -94,6 +96,9 @@ private:
         const storage::support_contacts& support
     ) const;
     std::string client_ip(const http::request_context& ctx) const;
+    // The {challenge_id} of the path, the browser, the challenge and its tenant's settings, and
+    // what the link may show now.
+    boost::asio::awaitable<link_view> open_link(const http::request_context& ctx);
     std::string login_json(
         const http::request_context& ctx, const browser_session& b, std::string_view method, const std::string& subject,
         const std::string& identity, const std::optional<std::string>& acr, std::optional<core::timestamp> auth_time
