@@ -494,10 +494,10 @@ asio::awaitable<web_api_result<std::string>> web_api_client::conversations_open(
     co_return id;
 }
 
-asio::awaitable<web_api_result<posted_message>> web_api_client::chat_post_message(
-    caller as, outgoing_message message
+// chat.postMessage and chat.update take the same message and answer with where it now is.
+asio::awaitable<web_api_result<posted_message>> web_api_client::send_message(
+    std::string method, caller as, outgoing_message message
 ) {
-    std::string method = "chat.postMessage";
     auto params = message_params(message);
     auto answer = co_await call(method, std::move(as), std::move(params), encoding_for(method));
     if (!answer) co_return answer.error();
@@ -506,16 +506,18 @@ asio::awaitable<web_api_result<posted_message>> web_api_client::chat_post_messag
     co_return out;
 }
 
+asio::awaitable<web_api_result<posted_message>> web_api_client::chat_post_message(
+    caller as, outgoing_message message
+) {
+    std::string method = "chat.postMessage";
+    co_return co_await send_message(std::move(method), std::move(as), std::move(message));
+}
+
 asio::awaitable<web_api_result<posted_message>> web_api_client::chat_update(
     caller as, outgoing_message message
 ) {
     std::string method = "chat.update";
-    auto params = message_params(message);
-    auto answer = co_await call(method, std::move(as), std::move(params), encoding_for(method));
-    if (!answer) co_return answer.error();
-    posted_message out{string_at(answer->body, "channel"), string_at(answer->body, "ts")};
-    if (out.ts.empty()) co_return missing_field(method, "ts");
-    co_return out;
+    co_return co_await send_message(std::move(method), std::move(as), std::move(message));
 }
 
 asio::awaitable<web_api_result<posted_message>> web_api_client::chat_post_ephemeral(

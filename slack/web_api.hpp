@@ -255,6 +255,9 @@ public:
 
 private:
     std::string limit_key(std::string_view method, const caller& as) const;
+    boost::asio::awaitable<web_api_result<posted_message>> send_message(
+        std::string method, caller as, outgoing_message message
+    );
 
     http::client& http_;
     web_api_config config_;
