@@ -123,8 +123,9 @@ constexpr pg::query finalize_challenge_verified{"finalize_challenge_verified",
     " JOIN integrations i ON i.id = moved.integration_id"};
 
 constexpr pg::query select_awaiting_details{"select_awaiting_details",
-    "SELECT id FROM challenges WHERE status = 'in-progress' AND authenticated_at IS NOT NULL AND authenticated_at <= $1"
-    " ORDER BY authenticated_at LIMIT $2"};
+    "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c"
+    " WHERE c.status = 'in-progress' AND c.authenticated_at IS NOT NULL AND c.authenticated_at <= $1"
+    " ORDER BY c.authenticated_at LIMIT $2"};
 
 constexpr pg::query enqueue_deliveries{"enqueue_deliveries", R"sql(
     INSERT INTO webhook_deliveries (id, event_id, tenant_id, integration_id, challenge_id, event_type, url, body,
@@ -354,13 +355,13 @@ boost::asio::awaitable<std::optional<core::challenge>> challenge_store::finalize
     co_return moved;
 }
 
-boost::asio::awaitable<std::vector<std::string>> challenge_store::awaiting_details(
+boost::asio::awaitable<std::vector<core::challenge>> challenge_store::awaiting_details(
     core::timestamp authenticated_before, int limit
 ) {
     auto rows = co_await db_.execute(select_awaiting_details, pg::params{}.add(authenticated_before).add(limit));
-    std::vector<std::string> ids;
-    for (const auto& row : rows) ids.push_back(row.get<std::string>(0));
-    co_return ids;
+    std::vector<core::challenge> waiting;
+    for (const auto& row : rows) waiting.push_back(challenge_from_row(row));
+    co_return waiting;
 }
 
 boost::asio::awaitable<std::vector<core::challenge>> challenge_store::expire_due(core::timestamp now, int limit) {

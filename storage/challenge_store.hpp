@@ -99,7 +99,7 @@ public:
         std::string id, std::string device_fingerprint_json, std::string receipt, std::string actor, core::timestamp now
     );
     // Proven challenges still waiting for device details since before `authenticated_before`.
-    boost::asio::awaitable<std::vector<std::string>> awaiting_details(core::timestamp authenticated_before, int limit);
+    boost::asio::awaitable<std::vector<core::challenge>> awaiting_details(core::timestamp authenticated_before, int limit);
 
     // Expires up to `limit` live challenges whose deadline passed, with their audit events
     // and callbacks, skipping rows another instance holds. Returns what it expired.

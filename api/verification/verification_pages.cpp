@@ -236,6 +236,15 @@ boost::asio::awaitable<link_view> verification_pages::open_link(const http::requ
     co_return v;
 }
 
+boost::asio::awaitable<void> verification_pages::start_if_new(link_view& link) {
+    if (!link.c || link.c->status != core::challenge_status::initiated) co_return;
+    // Opening the link is the start; a concurrent open has done it already if this refuses.
+    auto started = co_await deps_.challenges.transition(
+        std::nullopt, link.c->id, core::challenge_event::start, {}, "target", link.now
+    );
+    if (started) link.c = *started;
+}
+
 std::string verification_pages::client_ip(const http::request_context& ctx) const {
     const auto forwarded = header_value(ctx.req, "X-Forwarded-For");
     std::optional<std::string_view> header;
@@ -268,13 +277,7 @@ boost::asio::awaitable<http::response> verification_pages::start(http::request_c
     const auto now = link.now;
     if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
 
-    if (c->status == core::challenge_status::initiated) {
-        // Opening the link is the start; a concurrent open has done it already if this refuses.
-        auto started = co_await deps_.challenges.transition(
-            std::nullopt, c->id, core::challenge_event::start, {}, "target", now
-        );
-        if (started) c = *started;
-    }
+    co_await start_if_new(link);
 
     std::string main = "<h1>Is this you?</h1><p>Someone asked you to confirm your identity before they act.</p><dl>";
     main += "<dt>Requested by</dt><dd>" + html_escape(c->requester_id) + "</dd>";
@@ -313,10 +316,7 @@ boost::asio::awaitable<http::response> verification_pages::verify(http::request_
     auto form = decoded_fields(ctx.req.body());
     if (!b.token_matches(form["csrf"], "verify", link.id)) co_return form_expired_page(settings.support);
     if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
-    if (c->status == core::challenge_status::initiated) {
-        auto started = co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::start, {}, "target", now);
-        if (started) c = *started;
-    }
+    co_await start_if_new(link);
     std::optional<std::string> target_response;
     if (settings.additional_context_enabled) {
         auto text = trimmed_response(form["target_response"]);
@@ -707,18 +707,17 @@ boost::asio::awaitable<bool> verification_pages::finish(const core::challenge& c
 }
 
 boost::asio::awaitable<int> verification_pages::finish_unreported(core::timestamp now) {
-    auto ids = co_await deps_.challenges.awaiting_details(now - settings_.details_grace, 50);
+    auto waiting = co_await deps_.challenges.awaiting_details(now - settings_.details_grace, 50);
     int finished = 0;
-    for (const auto& id : ids) {
-        auto c = co_await deps_.challenges.find_by_id(id);
-        if (!c || !c->login_json) continue;
-        auto login = json_object_of(*c->login_json);
+    for (const auto& c : waiting) {
+        if (!c.login_json) continue;
+        auto login = json_object_of(*c.login_json);
         if (!login) continue;
         std::optional<std::string_view> platform_version;
         const auto version = member_text(*login, "ua_platform_version");
         if (!version.empty()) platform_version = version;
         auto device = core::server_side_device_details(member_text(*login, "user_agent"), member_text(*login, "ip"), platform_version);
-        const bool done = co_await finish(*c, boost::json::serialize(device), "system:device-timeout");
+        const bool done = co_await finish(c, boost::json::serialize(device), "system:device-timeout");
         if (done) ++finished;
     }
     co_return finished;

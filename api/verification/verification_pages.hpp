@@ -99,6 +99,8 @@ private:
     // The {challenge_id} of the path, the browser, the challenge and its tenant's settings, and
     // what the link may show now.
     boost::asio::awaitable<link_view> open_link(const http::request_context& ctx);
+    // Opening an open link starts an initiated challenge (initiated -> in-progress).
+    boost::asio::awaitable<void> start_if_new(link_view& link);
     std::string login_json(
         const http::request_context& ctx, const browser_session& b, std::string_view method, const std::string& subject,
         const std::string& identity, const std::optional<std::string>& acr, std::optional<core::timestamp> auth_time

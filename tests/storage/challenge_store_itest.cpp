@@ -804,7 +804,7 @@ TEST_F(challenge_store_itest, a_proven_challenge_finishes_once_with_one_callback
 
     // The sweeper leaves it alone and lists it as waiting for its details.
     EXPECT_TRUE(run(challenges.expire_due(c.expires_at + 1min, 10)).empty());
-    EXPECT_EQ(run(challenges.awaiting_details(c.expires_at, 10)), std::vector<std::string>{c.id});
+    EXPECT_EQ(ids_of(run(challenges.awaiting_details(c.expires_at, 10))), std::vector<std::string>{c.id});
 
     const auto first = run(challenges.finalize_verified(c.id, R"({"ip": "203.0.113.1"})", "r1", "target", c.expires_at + 2s));
     const auto second = run(challenges.finalize_verified(c.id, R"({"ip": "198.51.100.7"})", "r2", "system", c.expires_at + 3s));
