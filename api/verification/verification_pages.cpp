@@ -1,5 +1,7 @@
 #include "api/verification/verification_pages.hpp"
 
+#include "app/http/request_fields.hpp"
+
 #include "api/errors.hpp"
 #include "api/verification/html.hpp"
 #include "app/core/device.hpp"
@@ -25,27 +27,6 @@ namespace bh = boost::beast::http;
 
 constexpr std::size_t max_target_response = 2000;
 constexpr std::size_t max_device_report = 16 * 1024;
-
-// Form fields or query parameters, '+' as space, later duplicates ignored.
-std::map<std::string, std::string> decoded_fields(std::string_view encoded) {
-    std::map<std::string, std::string> out;
-    // An owned copy (Boost.URL 1.81 reads views as C strings, see wire.cpp) with '+' spelled
-    // %20: the library's space_as_plus constructor is not in Debian's 1.81 build.
-    std::string owned;
-    owned.reserve(encoded.size());
-    for (const char c : encoded) {
-        if (c == '+') owned += "%20";
-        else owned += c;
-    }
-    auto parsed = boost::urls::parse_query(owned);
-    if (!parsed) return out;
-    for (auto param : boost::urls::params_view(*parsed)) out.emplace(param.key, param.value);
-    return out;
-}
-
-std::string url_component(std::string_view value) {
-    return boost::urls::encode(value, boost::urls::unreserved_chars);
-}
 
 std::string trimmed_response(std::string_view text) {
     std::string out;
@@ -144,22 +125,6 @@ std::string cookie_name(std::string_view base) {
     return secure_base(base) ? "__Host-chal_browser" : "chal_browser";
 }
 
-std::optional<std::string> cookie_value(const http::request& req, std::string_view name) {
-    for (auto it = req.find(bh::field::cookie); it != req.end() && it->name() == bh::field::cookie; ++it) {
-        std::string_view rest = it->value();
-        while (!rest.empty()) {
-            const auto end = rest.find(';');
-            auto item = rest.substr(0, end);
-            while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-            if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=')
-                return std::string(item.substr(name.size() + 1));
-            if (end == std::string_view::npos) break;
-            rest.remove_prefix(end + 1);
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 verification_pages::verification_pages(verification_dependencies deps, verification_page_settings settings)
@@ -171,7 +136,7 @@ namespace {
 
 browser_session browser_of(const http::request_context& ctx, std::string_view base) {
     browser_session b;
-    auto secret = cookie_value(ctx.req, cookie_name(base));
+    auto secret = http::cookie_value(ctx.req, cookie_name(base));
     if (secret && secret->size() >= 43 && secret->size() <= 64) {
         b.secret = *secret;
     } else {
@@ -313,7 +278,7 @@ boost::asio::awaitable<http::response> verification_pages::verify(http::request_
     const auto& settings = link.settings;
     const auto now = link.now;
     if (b.fresh) co_return no_cookie_page(settings.support);
-    auto form = decoded_fields(ctx.req.body());
+    auto form = http::decoded_fields(ctx.req.body());
     if (!b.token_matches(form["csrf"], "verify", link.id)) co_return form_expired_page(settings.support);
     if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
     co_await start_if_new(link);
@@ -365,20 +330,20 @@ boost::asio::awaitable<http::response> verification_pages::begin_oidc(
 
     std::string url = provider.authorization_endpoint;
     url += url.find('?') == std::string::npos ? '?' : '&';
-    url += "response_type=code&client_id=" + url_component(*s.oidc_client_id);
-    url += "&redirect_uri=" + url_component(settings_.public_base_url + "/auth/callback/oidc");
-    url += "&scope=" + url_component(s.oidc_scopes);
+    url += "response_type=code&client_id=" + http::url_component(*s.oidc_client_id);
+    url += "&redirect_uri=" + http::url_component(settings_.public_base_url + "/auth/callback/oidc");
+    url += "&scope=" + http::url_component(s.oidc_scopes);
     url += "&state=" + flow.id;
     url += "&nonce=" + b.derive("nonce", flow.id);
     url += "&code_challenge=" + crypto::jose::pkce_challenge_s256(b.derive("pkce", flow.id));
     url += "&code_challenge_method=S256&prompt=login&max_age=0";
     if (const auto email = core::expected_identity(c); !email.empty() && email.find('@') != std::string_view::npos)
-        url += "&login_hint=" + url_component(email);
+        url += "&login_hint=" + http::url_component(email);
     co_return redirect_response(url);
 }
 
 boost::asio::awaitable<http::response> verification_pages::oidc_callback(http::request_context& ctx) {
-    auto query = decoded_fields(ctx.query);
+    auto query = http::decoded_fields(ctx.query);
     const auto b = browser_of(ctx, settings_.public_base_url);
     const storage::support_contacts no_support;
     const auto& state = query["state"];
@@ -442,7 +407,7 @@ boost::asio::awaitable<http::response> verification_pages::conclude_login(
 boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     http::request_context& ctx, const storage::verification_flow& flow, const browser_session& b
 ) {
-    auto query = decoded_fields(ctx.query);
+    auto query = http::decoded_fields(ctx.query);
     auto c = co_await deps_.challenges.find_by_id(flow.challenge_id);
     const auto s = co_await deps_.verification.settings(flow.tenant_id);
     const auto now = deps_.clock();
@@ -562,7 +527,7 @@ boost::asio::awaitable<http::response> verification_pages::saml_metadata(http::r
 // The IdP's cross-site POST carries no SameSite=Lax cookie, so the answer is checked here and
 // parked on its flow; the same-site redirect that follows carries the cookie and uses it.
 boost::asio::awaitable<http::response> verification_pages::saml_acs(http::request_context& ctx) {
-    auto form = decoded_fields(ctx.req.body());
+    auto form = http::decoded_fields(ctx.req.body());
     const storage::support_contacts no_support;
     const auto& flow_id = form["RelayState"];
     if (!crypto::is_uuid(flow_id) || form["SAMLResponse"].empty())
@@ -749,7 +714,7 @@ boost::asio::awaitable<http::response> verification_pages::report(http::request_
     const auto& settings = link.settings;
     const auto now = link.now;
     if (b.fresh) co_return no_cookie_page(settings.support);
-    auto form = decoded_fields(ctx.req.body());
+    auto form = http::decoded_fields(ctx.req.body());
     if (!b.token_matches(form["csrf"], "report", link.id)) co_return form_expired_page(settings.support);
     if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
     storage::transition_details details;
