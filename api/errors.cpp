@@ -29,6 +29,16 @@ api_error error_for(core::errc e) {
         case errc::idempotency_request_in_progress:
             return {409, "A request with this Idempotency-Key is still being processed; retry shortly"};
         case errc::slack_not_configured: return {400, "Slack is not configured for this tenant"};
+        case errc::slack_requester_not_found:
+            return {400, "requester_email does not belong to a user of the Slack workspace"};
+        case errc::slack_target_not_found: return {400, "The target is not a user of the Slack workspace"};
+        case errc::cannot_challenge_self: return {400, "The requester and the target are the same person"};
+        case errc::cannot_challenge_bot: return {400, "The target is a bot or app user and cannot verify"};
+        case errc::target_deactivated: return {400, "The target's Slack account is deactivated"};
+        case errc::requester_rate_limited:
+            return {429, "This requester has sent too many challenges recently; retry later"};
+        case errc::target_rate_limited:
+            return {429, "This target has received too many challenges recently; retry later"};
         case errc::verification_not_configured:
             return {409, "Verification is not configured for this organisation yet; contact your support team"};
         case errc::login_issuer_mismatch:

@@ -1,40 +1,48 @@
 #include "storage/challenge_store.hpp"
 
 #include "app/core/callback.hpp"
+#include "storage/challenge_columns.hpp"
 
 #include <algorithm>
 
 namespace chal::storage {
 namespace {
 
-// The column order challenge_from_row reads; every query below selects these first.
-#define CHAL_CHALLENGE_COLUMNS                                                                           \
-    "c.id, c.tenant_id, c.integration_id, c.origin, c.status, c.failure_reason, c.target_user_id, "     \
-    "c.target_user_email, c.context, c.requester_id, c.callback_url, c.created_at, c.expires_at, "      \
-    "c.started_at, c.completed_at, c.target_response, c.device_fingerprint::text, c.auth_method, "           \
-    "c.verification_code, c.receipt, c.authenticated_at, c.login::text"
-constexpr int challenge_column_count = 22;
 
-constexpr pg::query insert_challenge{"insert_challenge", R"sql(
-    WITH c AS (
-        INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, target_user_email,
-                                context, requester_id, callback_url, created_at, expires_at, verification_code)
-        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11, $13)
-        RETURNING id, tenant_id, created_at)
-    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)
-    SELECT tenant_id, id, $12, 'created', NULL, 'initiated', created_at FROM c)sql"};
+// Every way of creating a challenge inserts it and its "created" audit row with these two
+// parts; the variants below add what else must commit with it.
+#define CHAL_INSERT_CHALLENGE                                                                                    \
+    "c AS (INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, "          \
+    "target_user_email, context, requester_id, callback_url, created_at, expires_at, verification_code) "    \
+    "VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11, $13) RETURNING id, tenant_id, created_at)"
+#define CHAL_AUDIT_CREATED                                                                                       \
+    "INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at) "    \
+    "SELECT tenant_id, id, $12, 'created', NULL, 'initiated', created_at FROM c"
 
-constexpr pg::query insert_challenge_completing_key{"insert_challenge_completing_key", R"sql(
-    WITH c AS (
-        INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, target_user_email,
-                                context, requester_id, callback_url, created_at, expires_at, verification_code)
-        VALUES ($1, $2, $3, $4, 'initiated', $5, $6, $7, $8, $9, $10, $11, $13)
-        RETURNING id, tenant_id, created_at),
-    a AS (
-        INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)
-        SELECT tenant_id, id, $12, 'created', NULL, 'initiated', created_at FROM c)
-    UPDATE idempotency_keys k SET completed = true, response_status = $16, response_body = $17
-    FROM c WHERE k.tenant_id = c.tenant_id AND k.key = $14 AND k.request_fingerprint = $15)sql"};
+constexpr pg::query insert_challenge{"insert_challenge", "WITH " CHAL_INSERT_CHALLENGE " " CHAL_AUDIT_CREATED};
+
+constexpr pg::query insert_challenge_completing_key{"insert_challenge_completing_key",
+    "WITH " CHAL_INSERT_CHALLENGE ", a AS (" CHAL_AUDIT_CREATED ")"
+    " UPDATE idempotency_keys k SET completed = true, response_status = $16, response_body = $17"
+    " FROM c WHERE k.tenant_id = c.tenant_id AND k.key = $14 AND k.request_fingerprint = $15"};
+
+// A Slack challenge also records where its card goes and queues the card's delivery.
+constexpr pg::query insert_slack_challenge{"insert_slack_challenge",
+    "WITH " CHAL_INSERT_CHALLENGE ", a AS (" CHAL_AUDIT_CREATED "),"
+    " s AS (INSERT INTO slack_challenges (challenge_id, tenant_id, installation_id, requester_user_id, target_user_id,"
+    "                                     origin_channel_id, created_at)"
+    "       SELECT id, tenant_id, $14, $15, $16, $17, created_at FROM c RETURNING challenge_id, created_at)"
+    " INSERT INTO slack_jobs (challenge_id, kind, next_attempt_at, created_at)"
+    " SELECT challenge_id, 'deliver', created_at, created_at FROM s"};
+
+#undef CHAL_INSERT_CHALLENGE
+#undef CHAL_AUDIT_CREATED
+
+// A Slack challenge that ended gets its messages updated: queued in the transaction that ended it.
+constexpr pg::query enqueue_slack_outcomes{"enqueue_slack_outcomes", R"sql(
+    INSERT INTO slack_jobs (challenge_id, kind, next_attempt_at, created_at)
+    SELECT challenge_id, 'outcome', $2, $2 FROM slack_challenges WHERE challenge_id = ANY($1::uuid[])
+    ON CONFLICT (challenge_id, kind) DO NOTHING)sql"};
 
 constexpr pg::query select_challenge{"select_challenge",
     "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c WHERE c.id = $1 AND c.tenant_id = $2"};
@@ -136,7 +144,6 @@ constexpr pg::query enqueue_deliveries{"enqueue_deliveries", R"sql(
     JOIN challenges c ON c.id = d.challenge_id
     ON CONFLICT (challenge_id, event_type) DO NOTHING)sql"};
 
-#undef CHAL_CHALLENGE_COLUMNS
 
 template <class Enum>
 Enum parse_or_throw(std::optional<Enum> parsed, const char* what) {
@@ -162,25 +169,34 @@ pg::params challenge_insert_params(const core::challenge& c, const std::string& 
     return p;
 }
 
-// Callbacks for the challenges a statement just ended, keyed by the row's integration default.
-struct pending_callbacks {
+// What must commit with the challenges a statement just ended: their callbacks (keyed by the
+// row's integration default) and, for Slack challenges, the update of their Slack messages.
+struct pending_outcomes {
     std::vector<std::string> challenge_ids, event_types, urls, bodies;
+    std::vector<std::string> slack_challenge_ids;
 
     void add_if_due(const core::challenge& c, const std::optional<std::string>& integration_default) {
+        if (!core::is_terminal(c.status)) return;
+        if (core::reports_in_slack(c.origin)) slack_challenge_ids.push_back(c.id);
         auto url = core::callback_target(c, integration_default);
-        if (!url || !core::is_terminal(c.status)) return;
+        if (!url) return;
         challenge_ids.push_back(c.id);
         event_types.emplace_back(core::callback_event_type(c));
         urls.push_back(*url);
         bodies.push_back(core::callback_body(c));
     }
 
-    bool empty() const { return challenge_ids.empty(); }
-
-    pg::params params(core::timestamp now) const {
-        pg::params p;
-        p.add_text_array(challenge_ids).add_text_array(event_types).add_text_array(urls).add_text_array(bodies).add(now);
-        return p;
+    boost::asio::awaitable<void> enqueue(pg::transaction& tx, core::timestamp now) const {
+        if (!challenge_ids.empty()) {
+            pg::params p;
+            p.add_text_array(challenge_ids).add_text_array(event_types).add_text_array(urls).add_text_array(bodies).add(now);
+            co_await tx.execute(enqueue_deliveries, p);
+        }
+        if (!slack_challenge_ids.empty()) {
+            pg::params p;
+            p.add_text_array(slack_challenge_ids).add(now);
+            co_await tx.execute(enqueue_slack_outcomes, p);
+        }
     }
 };
 
@@ -227,6 +243,12 @@ boost::asio::awaitable<void> challenge_store::insert(
         .add(static_cast<int>(completion->response_status))
         .add(completion->response_body);
     co_await db_.execute(insert_challenge_completing_key, p);
+}
+
+boost::asio::awaitable<void> challenge_store::insert_for_slack(core::challenge c, std::string actor, slack_delivery slack) {
+    auto p = challenge_insert_params(c, actor);
+    p.add(slack.installation_id).add(slack.requester_user_id).add(slack.target_user_id).add(slack.origin_channel_id);
+    co_await db_.execute(insert_slack_challenge, p);
 }
 
 boost::asio::awaitable<std::optional<core::challenge>> challenge_store::find(std::string tenant_id, std::string id) {
@@ -322,9 +344,9 @@ boost::asio::awaitable<core::result<core::challenge>> challenge_store::transitio
         co_return refused ? core::result<core::challenge>(core::errc::invalid_transition) : refused;
     }
     auto moved = challenge_from_row(rows[0]);
-    pending_callbacks callbacks;
-    callbacks.add_if_due(moved, rows[0].get<std::optional<std::string>>(challenge_column_count + 1));
-    if (!callbacks.empty()) co_await tx.execute(enqueue_deliveries, callbacks.params(now));
+    pending_outcomes outcomes;
+    outcomes.add_if_due(moved, rows[0].get<std::optional<std::string>>(challenge_column_count + 1));
+    co_await outcomes.enqueue(tx, now);
     co_await tx.commit();
     co_return moved;
 }
@@ -348,9 +370,9 @@ boost::asio::awaitable<std::optional<core::challenge>> challenge_store::finalize
     auto rows = co_await tx.execute(finalize_challenge_verified, p);
     if (rows.size() == 0) co_return std::nullopt;  // already verified (or never proven): rolled back
     auto moved = challenge_from_row(rows[0]);
-    pending_callbacks callbacks;
-    callbacks.add_if_due(moved, rows[0].get<std::optional<std::string>>(challenge_column_count + 1));
-    if (!callbacks.empty()) co_await tx.execute(enqueue_deliveries, callbacks.params(now));
+    pending_outcomes outcomes;
+    outcomes.add_if_due(moved, rows[0].get<std::optional<std::string>>(challenge_column_count + 1));
+    co_await outcomes.enqueue(tx, now);
     co_await tx.commit();
     co_return moved;
 }
@@ -368,12 +390,12 @@ boost::asio::awaitable<std::vector<core::challenge>> challenge_store::expire_due
     auto tx = co_await db_.begin();
     auto rows = co_await tx.execute(expire_due_challenges, pg::params{}.add(now).add(limit));
     std::vector<core::challenge> expired;
-    pending_callbacks callbacks;
+    pending_outcomes outcomes;
     for (const auto& row : rows) {
         expired.push_back(challenge_from_row(row));
-        callbacks.add_if_due(expired.back(), row.get<std::optional<std::string>>(challenge_column_count + 1));
+        outcomes.add_if_due(expired.back(), row.get<std::optional<std::string>>(challenge_column_count + 1));
     }
-    if (!callbacks.empty()) co_await tx.execute(enqueue_deliveries, callbacks.params(now));
+    co_await outcomes.enqueue(tx, now);
     co_await tx.commit();
     co_return expired;
 }

@@ -37,6 +37,14 @@ struct login_record {
     std::optional<std::string> target_response;
 };
 
+// Where a Slack challenge's card goes and who asked (a slack_challenges row).
+struct slack_delivery {
+    std::string installation_id;
+    std::optional<std::string> requester_user_id;  // nullopt: the app's own bot user asks
+    std::string target_user_id;
+    std::optional<std::string> origin_channel_id;  // where /challenge ran, if anywhere
+};
+
 struct challenge_page {
     std::vector<core::challenge> items;
     std::optional<std::string> next_before_id;  // pass as before_id for the next page
@@ -56,6 +64,10 @@ public:
     boost::asio::awaitable<void> insert(
         core::challenge c, std::string actor, std::optional<idempotent_completion> completion = std::nullopt
     );
+
+    // Inserts an initiated Slack challenge, its audit event, where its card goes and the job that
+    // posts the card, in one statement: a stored Slack challenge always reaches Slack.
+    boost::asio::awaitable<void> insert_for_slack(core::challenge c, std::string actor, slack_delivery slack);
 
     // A tenant-scoped read: another tenant's id is simply not found.
     boost::asio::awaitable<std::optional<core::challenge>> find(std::string tenant_id, std::string id);

@@ -19,9 +19,17 @@ constexpr pg::query select_slack_app{"select_slack_app",
     "SELECT " CHAL_SLACK_APP_COLUMNS " FROM slack_apps a JOIN integrations i ON i.id = a.integration_id"
     " WHERE a.tenant_id = $1 AND a.instance_id = $2"};
 
+constexpr pg::query select_slack_app_by_integration{"select_slack_app_by_integration",
+    "SELECT " CHAL_SLACK_APP_COLUMNS " FROM slack_apps a JOIN integrations i ON i.id = a.integration_id"
+    " WHERE a.integration_id = $1"};
+
 constexpr pg::query select_slack_apps_of_tenant{"select_slack_apps_of_tenant",
     "SELECT " CHAL_SLACK_APP_COLUMNS " FROM slack_apps a JOIN integrations i ON i.id = a.integration_id"
     " WHERE a.tenant_id = $1 ORDER BY a.created_at, a.integration_id"};
+
+constexpr pg::query select_slack_app_by_instance{"select_slack_app_by_instance",
+    "SELECT " CHAL_SLACK_APP_COLUMNS " FROM slack_apps a JOIN integrations i ON i.id = a.integration_id"
+    " WHERE a.instance_id = $1"};
 
 #undef CHAL_SLACK_APP_COLUMNS
 
@@ -53,11 +61,23 @@ constexpr pg::query select_slack_installation{"select_slack_installation",
     "            ELSE NOT is_enterprise_install AND team_id = $3 END"
     " ORDER BY installed_at DESC LIMIT 1"};
 
+constexpr pg::query select_slack_installation_by_id{"select_slack_installation_by_id",
+    "SELECT " CHAL_SLACK_INSTALLATION_COLUMNS " FROM slack_installations WHERE id = $1 AND deactivated_at IS NULL"};
+
 constexpr pg::query select_live_installations_of_app{"select_live_installations_of_app",
     "SELECT " CHAL_SLACK_INSTALLATION_COLUMNS " FROM slack_installations"
     " WHERE integration_id = $1 AND deactivated_at IS NULL ORDER BY installed_at, id"};
 
+// Token rotation: the row stays locked until the refresh's transaction ends.
+constexpr pg::query lock_live_slack_installation{"lock_live_slack_installation",
+    "SELECT " CHAL_SLACK_INSTALLATION_COLUMNS " FROM slack_installations"
+    " WHERE id = $1 AND deactivated_at IS NULL FOR UPDATE"};
+
 #undef CHAL_SLACK_INSTALLATION_COLUMNS
+
+constexpr pg::query update_slack_installation_tokens{"update_slack_installation_tokens", R"sql(
+    UPDATE slack_installations SET bot_token_sealed = $2, refresh_token_sealed = $3, token_expires_at = $4
+    WHERE id = $1)sql"};
 
 constexpr pg::query deactivate_slack_installations{"deactivate_slack_installations", R"sql(
     UPDATE slack_installations SET deactivated_at = $4
@@ -158,6 +178,10 @@ std::string slack_bot_token_context(std::string_view installation_id) {
     return "slack_installation:" + std::string(installation_id) + ":bot_token";
 }
 
+std::string slack_refresh_token_context(std::string_view installation_id) {
+    return "slack_installation:" + std::string(installation_id) + ":refresh_token";
+}
+
 boost::asio::awaitable<void> slack_store::create_app(slack_app_record app) {
     auto tx = co_await db_.begin();
     co_await tx.execute(insert_slack_integration, pg::params{}.add(app.integration_id).add(app.tenant_id).add(app.display_name));
@@ -171,6 +195,24 @@ boost::asio::awaitable<void> slack_store::create_app(slack_app_record app) {
 
 boost::asio::awaitable<std::optional<slack_app_record>> slack_store::find_app(std::string tenant_id, std::string instance_id) {
     auto rows = co_await db_.execute(select_slack_app, pg::params{}.add(tenant_id).add(instance_id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return app_from(rows[0]);
+}
+
+boost::asio::awaitable<std::optional<slack_app_record>> slack_store::find_app_by_integration(std::string integration_id) {
+    auto rows = co_await db_.execute(select_slack_app_by_integration, pg::params{}.add(integration_id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return app_from(rows[0]);
+}
+
+boost::asio::awaitable<std::optional<slack_installation_record>> slack_store::find_installation_by_id(std::string id) {
+    auto rows = co_await db_.execute(select_slack_installation_by_id, pg::params{}.add(id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return installation_from(rows[0]);
+}
+
+boost::asio::awaitable<std::optional<slack_app_record>> slack_store::find_app_by_instance(std::string instance_id) {
+    auto rows = co_await db_.execute(select_slack_app_by_instance, pg::params{}.add(instance_id));
     if (rows.size() == 0) co_return std::nullopt;
     co_return app_from(rows[0]);
 }
@@ -234,6 +276,29 @@ boost::asio::awaitable<std::int64_t> slack_store::deactivate(
         deactivate_slack_installations, pg::params{}.add(integration_id).add(enterprise_id).add(team_id).add(now)
     );
     co_return done.affected_rows();
+}
+
+boost::asio::awaitable<std::optional<slack_installation_record>> slack_store::refresh_installation_tokens(
+    std::string installation_id, slack_token_refresher refresh
+) {
+    auto tx = co_await db_.begin();
+    auto rows = co_await tx.execute(lock_live_slack_installation, pg::params{}.add(installation_id));
+    if (rows.size() == 0) co_return std::nullopt;  // rolled back by the pool
+    auto locked = installation_from(rows[0]);
+    auto refreshing = refresh(locked);
+    auto update = co_await std::move(refreshing);
+    if (update) {
+        pg::params p;
+        p.add(installation_id);
+        p.add_bytea(update->bot_token_sealed);
+        add_optional_bytea(p, update->refresh_token_sealed).add(update->token_expires_at);
+        co_await tx.execute(update_slack_installation_tokens, p);
+        locked.bot_token_sealed = std::move(update->bot_token_sealed);
+        locked.refresh_token_sealed = std::move(update->refresh_token_sealed);
+        locked.token_expires_at = update->token_expires_at;
+    }
+    co_await tx.commit();
+    co_return locked;
 }
 
 boost::asio::awaitable<bool> slack_store::first_delivery(std::string integration_id, std::string event_id, core::timestamp now) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,11 +57,22 @@ struct slack_message_record {
 
 enum class oauth_state_refusal { unknown, other_browser, used, expired };
 
+// New tokens from a token-rotation refresh, sealed like the ones they replace.
+struct slack_token_update {
+    std::string bot_token_sealed;
+    std::optional<std::string> refresh_token_sealed;
+    std::optional<core::timestamp> token_expires_at;
+};
+// Given the installation row as locked, returns the tokens to write, or nullopt to write nothing.
+using slack_token_refresher =
+    std::function<boost::asio::awaitable<std::optional<slack_token_update>>(slack_installation_record locked)>;
+
 // Associated data binding each sealed Slack secret to its row and field, so a sealed value
 // copied to another row fails to open (the CLI seals, the server opens, with these strings).
 std::string slack_signing_secret_context(std::string_view integration_id);
 std::string slack_client_secret_context(std::string_view integration_id);
 std::string slack_bot_token_context(std::string_view installation_id);
+std::string slack_refresh_token_context(std::string_view installation_id);
 
 class slack_store {
 public:
@@ -69,6 +81,11 @@ public:
     // The integrations row (kind 'slack') and its slack_apps row, in one transaction.
     boost::asio::awaitable<void> create_app(slack_app_record app);
     boost::asio::awaitable<std::optional<slack_app_record>> find_app(std::string tenant_id, std::string instance_id);
+    boost::asio::awaitable<std::optional<slack_app_record>> find_app_by_integration(std::string integration_id);
+    // A live installation by its id (a Slack challenge's card goes through it); nullopt once deactivated.
+    boost::asio::awaitable<std::optional<slack_installation_record>> find_installation_by_id(std::string id);
+    // The app whose manifest URLs carry `instance_id` (unique across tenants): the "Add to Slack" link.
+    boost::asio::awaitable<std::optional<slack_app_record>> find_app_by_instance(std::string instance_id);
     // The tenant's Slack apps, oldest first (the REST API's default is the first).
     boost::asio::awaitable<std::vector<slack_app_record>> apps_of_tenant(std::string tenant_id);
     // Writes the credentials fields of `app` (signing secret, client id/secret, app id, rotation,
@@ -91,6 +108,15 @@ public:
     boost::asio::awaitable<std::int64_t> deactivate(
         std::string integration_id, std::optional<std::string> enterprise_id, std::optional<std::string> team_id,
         core::timestamp now
+    );
+    // Token rotation under a row lock. In one transaction: locks the live installation
+    // `installation_id` (SELECT ... FOR UPDATE), hands the locked row to `refresh`, writes the
+    // tokens it returns and commits. The lock is held while `refresh` runs (its Slack call
+    // included), so refreshes of one installation, from any instance, run one at a time and each
+    // sees the row as the previous one left it. Returns the row as committed, or nullopt when the
+    // installation is not live. An exception from `refresh` rolls back and propagates.
+    boost::asio::awaitable<std::optional<slack_installation_record>> refresh_installation_tokens(
+        std::string installation_id, slack_token_refresher refresh
     );
 
     // True the first time an event id arrives for this app (Events API retries repeat it).

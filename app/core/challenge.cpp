@@ -132,4 +132,8 @@ bool sends_callbacks(challenge_origin o) noexcept {
     return o != challenge_origin::slack_command;
 }
 
+bool reports_in_slack(challenge_origin o) noexcept {
+    return o == challenge_origin::slack_command || o == challenge_origin::slack_api;
+}
+
 }  // namespace chal::core

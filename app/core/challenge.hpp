@@ -91,4 +91,7 @@ result<challenge> apply(const challenge& c, challenge_event e, timestamp now);
 // Slash-command challenges answer in Slack instead (contract: "Webhook callbacks").
 bool sends_callbacks(challenge_origin o) noexcept;
 
+// Whether the outcome of a challenge from this origin updates its Slack messages in place.
+bool reports_in_slack(challenge_origin o) noexcept;
+
 }  // namespace chal::core

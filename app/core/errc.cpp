@@ -28,6 +28,13 @@ public:
             case errc::idempotency_key_reused: return "idempotency key reused with another request";
             case errc::idempotency_request_in_progress: return "idempotent request in progress";
             case errc::slack_not_configured: return "slack not configured";
+            case errc::slack_requester_not_found: return "slack requester not found";
+            case errc::slack_target_not_found: return "slack target not found";
+            case errc::cannot_challenge_self: return "cannot challenge self";
+            case errc::cannot_challenge_bot: return "cannot challenge bot";
+            case errc::target_deactivated: return "target deactivated";
+            case errc::requester_rate_limited: return "requester rate limited";
+            case errc::target_rate_limited: return "target rate limited";
             case errc::verification_not_configured: return "verification is not configured for this tenant";
             case errc::login_issuer_mismatch: return "the login came from another issuer";
             case errc::login_audience_mismatch: return "the login was issued for another client";

@@ -28,6 +28,14 @@ enum class errc {
     idempotency_request_in_progress,
     // Integrations.
     slack_not_configured,
+    slack_requester_not_found,   // requester_email is not a user of the workspace
+    slack_target_not_found,      // target_user_email / the target id is not a user of the workspace
+    // Who may be challenged, and how often (core/request_policy.hpp).
+    cannot_challenge_self,
+    cannot_challenge_bot,
+    target_deactivated,
+    requester_rate_limited,
+    target_rate_limited,
     // Verification (the target's login).
     verification_not_configured,
     login_issuer_mismatch,

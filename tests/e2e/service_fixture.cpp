@@ -75,7 +75,7 @@ void service_test::SetUp() {
     database.truncate({"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries",
                        "webhook_attempts", "idempotency_keys", "tenant_verification_settings", "verification_flows",
                        "saml_seen_assertions", "slack_apps", "slack_installations", "slack_events_seen",
-                       "slack_oauth_states", "slack_messages"});
+                       "slack_oauth_states", "slack_messages", "slack_challenges", "slack_jobs"});
     http::client_config client_config;
     client_config.allow_plain_http = true;
     client_config.address_policy.allow_loopback = true;

@@ -1,0 +1,134 @@
+#include "storage/slack_job_store.hpp"
+
+#include "storage/challenge_columns.hpp"
+#include "storage/challenge_store.hpp"
+
+namespace chal::storage {
+namespace {
+
+// An outcome is held back while its challenge's card is still to be posted; a 'dead' delivery
+// does not hold it (whatever messages exist are still updated).
+constexpr pg::query claim_due_slack_jobs{"claim_due_slack_jobs",
+    "WITH due AS ("
+    "    SELECT j.id FROM slack_jobs j"
+    "    WHERE j.state = 'pending' AND j.next_attempt_at <= $1"
+    "      AND (j.kind = 'deliver' OR NOT EXISTS (SELECT 1 FROM slack_jobs d WHERE d.challenge_id = j.challenge_id"
+    "                                             AND d.kind = 'deliver' AND d.state = 'pending'))"
+    "    ORDER BY j.next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
+    " leased AS ("
+    "    UPDATE slack_jobs j SET attempts = j.attempts + 1, next_attempt_at = $3 FROM due WHERE j.id = due.id"
+    "    RETURNING j.id, j.kind, j.attempts, j.challenge_id)"
+    " SELECT " CHAL_CHALLENGE_COLUMNS ", leased.id, leased.kind, leased.attempts, s.installation_id,"
+    "        s.requester_user_id, s.target_user_id, s.origin_channel_id"
+    " FROM leased JOIN challenges c ON c.id = leased.challenge_id JOIN slack_challenges s ON s.challenge_id = c.id"
+    " ORDER BY leased.id"};
+
+constexpr pg::query finish_slack_job{"finish_slack_job",
+    "UPDATE slack_jobs SET state = 'done', finished_at = $2, last_error = NULL WHERE id = $1"};
+
+constexpr pg::query retry_slack_job{"retry_slack_job",
+    "UPDATE slack_jobs SET next_attempt_at = $2, last_error = $3 WHERE id = $1 AND state = 'pending'"};
+
+constexpr pg::query give_up_slack_job{"give_up_slack_job",
+    "UPDATE slack_jobs SET state = 'dead', finished_at = $2, last_error = $3 WHERE id = $1"};
+
+constexpr pg::query count_pending_slack_jobs{"count_pending_slack_jobs",
+    "SELECT count(*) FROM slack_jobs WHERE state = 'pending' AND next_attempt_at <= $1"};
+
+constexpr pg::query select_slack_request_facts{"select_slack_request_facts",
+    "SELECT (SELECT count(*) FROM slack_challenges WHERE tenant_id = $1 AND requester_user_id = $2 AND created_at > $4),"
+    "       (SELECT count(*) FROM slack_challenges WHERE tenant_id = $1 AND target_user_id = $3 AND created_at > $4),"
+    "       (SELECT default_expiry_minutes FROM tenants WHERE id = $1)"};
+
+constexpr pg::query select_slack_sent{"select_slack_sent",
+    "SELECT " CHAL_CHALLENGE_COLUMNS ", s.target_user_id FROM slack_challenges s JOIN challenges c ON c.id = s.challenge_id"
+    " WHERE s.tenant_id = $1 AND s.requester_user_id = $2 ORDER BY s.created_at DESC LIMIT $3"};
+
+constexpr pg::query select_slack_received{"select_slack_received",
+    "SELECT " CHAL_CHALLENGE_COLUMNS ", coalesce(s.requester_user_id, '') FROM slack_challenges s"
+    " JOIN challenges c ON c.id = s.challenge_id"
+    " WHERE s.tenant_id = $1 AND s.target_user_id = $2 ORDER BY s.created_at DESC LIMIT $3"};
+
+constexpr pg::query select_slack_target{"select_slack_target",
+    "SELECT target_user_id FROM slack_challenges WHERE tenant_id = $1 AND challenge_id = $2"};
+
+std::vector<slack_home_item> home_items(const pg::result& rows) {
+    std::vector<slack_home_item> items;
+    items.reserve(rows.size());
+    for (const auto& row : rows) items.push_back({challenge_from_row(row), row.get<std::string>(challenge_column_count)});
+    return items;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::vector<slack_job>> slack_job_store::claim_due(
+    core::timestamp now, int limit, core::timestamp lease_until
+) {
+    auto rows = co_await db_.execute(claim_due_slack_jobs, pg::params{}.add(now).add(limit).add(lease_until));
+    std::vector<slack_job> jobs;
+    jobs.reserve(rows.size());
+    constexpr int k = challenge_column_count;
+    for (const auto& row : rows) {
+        slack_job job;
+        job.challenge = challenge_from_row(row);
+        job.id = row.get<std::int64_t>(k);
+        job.kind = row.get<std::string>(k + 1) == "outcome" ? slack_job_kind::outcome : slack_job_kind::deliver;
+        job.attempts = row.get<int>(k + 2);
+        job.installation_id = row.get<std::string>(k + 3);
+        job.requester_user_id = row.get<std::optional<std::string>>(k + 4);
+        job.target_user_id = row.get<std::string>(k + 5);
+        job.origin_channel_id = row.get<std::optional<std::string>>(k + 6);
+        jobs.push_back(std::move(job));
+    }
+    co_return jobs;
+}
+
+boost::asio::awaitable<void> slack_job_store::finish(std::int64_t job_id, core::timestamp now) {
+    co_await db_.execute(finish_slack_job, pg::params{}.add(job_id).add(now));
+}
+
+boost::asio::awaitable<void> slack_job_store::retry_at(std::int64_t job_id, core::timestamp next_attempt_at, std::string error) {
+    co_await db_.execute(retry_slack_job, pg::params{}.add(job_id).add(next_attempt_at).add(error));
+}
+
+boost::asio::awaitable<void> slack_job_store::give_up(std::int64_t job_id, core::timestamp now, std::string error) {
+    co_await db_.execute(give_up_slack_job, pg::params{}.add(job_id).add(now).add(error));
+}
+
+boost::asio::awaitable<std::int64_t> slack_job_store::pending_count(core::timestamp now) {
+    auto rows = co_await db_.execute(count_pending_slack_jobs, pg::params{}.add(now));
+    co_return rows[0].get<std::int64_t>(0);
+}
+
+boost::asio::awaitable<slack_request_facts> slack_job_store::request_facts(
+    std::string tenant_id, std::optional<std::string> requester_user_id, std::string target_user_id,
+    core::timestamp since
+) {
+    pg::params p;
+    p.add(tenant_id).add(requester_user_id).add(target_user_id).add(since);
+    auto rows = co_await db_.execute(select_slack_request_facts, p);
+    co_return slack_request_facts{
+        rows[0].get<std::int64_t>(0), rows[0].get<std::int64_t>(1), rows[0].get<std::optional<int>>(2).value_or(15)};
+}
+
+boost::asio::awaitable<std::vector<slack_home_item>> slack_job_store::sent_by(
+    std::string tenant_id, std::string user_id, int limit
+) {
+    auto rows = co_await db_.execute(select_slack_sent, pg::params{}.add(tenant_id).add(user_id).add(limit));
+    co_return home_items(rows);
+}
+
+boost::asio::awaitable<std::vector<slack_home_item>> slack_job_store::received_by(
+    std::string tenant_id, std::string user_id, int limit
+) {
+    auto rows = co_await db_.execute(select_slack_received, pg::params{}.add(tenant_id).add(user_id).add(limit));
+    co_return home_items(rows);
+}
+
+boost::asio::awaitable<std::optional<std::string>> slack_job_store::target_of(std::string tenant_id, std::string challenge_id) {
+    auto rows = co_await db_.execute(select_slack_target, pg::params{}.add(tenant_id).add(challenge_id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return rows[0].get<std::string>(0);
+}
+
+}  // namespace chal::storage
