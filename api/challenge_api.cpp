@@ -111,7 +111,7 @@ boost::asio::awaitable<http::response> challenge_api::create(http::request_conte
     auto parsed = parse_create_request(ctx.req.body());
     if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
     const auto& request = std::get<create_request>(parsed);
-    if (request.slack) co_return error_response(error_for(core::errc::slack_not_configured));
+    if (request.slack) co_return co_await create_slack_challenge(*principal, request, ctx.request_id);
 
     std::optional<std::string> idempotency_key;
     if (auto it = ctx.req.find("Idempotency-Key"); it != ctx.req.end()) {
@@ -205,6 +205,31 @@ boost::asio::awaitable<http::response> challenge_api::create_challenge(
         "challenge created request_id={} challenge_id={} tenant_id={}", request_id, planned->id, planned->tenant_id
     );
     co_return json_response(201, std::move(body));
+}
+
+boost::asio::awaitable<http::response> challenge_api::create_slack_challenge(
+    const storage::api_key_principal& principal, const create_request& request, std::string request_id
+) {
+    if (!deps_.slack) co_return error_response(error_for(core::errc::slack_not_configured));
+    std::optional<core::result<core::challenge>> created;
+    try {
+        created = co_await deps_.slack->create_from_api(principal, request.challenge, request.slack_request);
+    } catch (const std::exception& e) {
+        spdlog::error(
+            "slack challenge failed request_id={} tenant_id={} error={}", request_id, principal.tenant_id, e.what()
+        );
+    }
+    if (!created) co_return error_response(error_for(problem::internal_create));
+    if (!*created) {
+        auto refused = error_response(error_for(created->error()));
+        // The per-person limits count a sliding window; a minute is a fair first wait.
+        if (refused.result_int() == 429) refused.set(bh::field::retry_after, "60");
+        co_return refused;
+    }
+    deps_.counters.count_challenge_event("created");
+    spdlog::info("slack challenge created request_id={} challenge_id={} tenant_id={}", request_id, (*created)->id,
+                 principal.tenant_id);
+    co_return json_response(201, created_body(**created, settings_.public_base_url));
 }
 
 boost::asio::awaitable<http::response> challenge_api::get(http::request_context& ctx) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/metrics.hpp"
+#include "api/wire.hpp"
 #include "app/core/new_challenge.hpp"
 #include "app/core/rate_limit.hpp"
 #include "app/http/handler.hpp"
@@ -30,6 +31,19 @@ struct api_settings {
     std::chrono::milliseconds principal_cache_ttl{2000};
 };
 
+// Slack challenges created through the REST API: the Slack adapter implements this (it needs the
+// workspace's users and the card outbox); the REST layer only authenticates, parses and answers.
+class slack_challenge_port {
+public:
+    virtual ~slack_challenge_port() = default;
+    // The stored challenge, or the core's reason (slack_not_configured, slack_requester_not_found,
+    // slack_target_not_found, target_required, the policy's refusals, validation errors). Slack
+    // being unreachable throws.
+    virtual boost::asio::awaitable<core::result<core::challenge>> create_from_api(
+        storage::api_key_principal principal, core::challenge_request request, slack_fields slack
+    ) = 0;
+};
+
 struct api_dependencies {
     storage::tenant_store& tenants;
     storage::challenge_store& challenges;
@@ -37,6 +51,7 @@ struct api_dependencies {
     metrics& counters;
     core::clock_function clock;
     std::function<void()> wake_delivery_worker;  // after a commit that may have queued a callback
+    slack_challenge_port* slack = nullptr;       // null: Slack challenges answer slack_not_configured
 };
 
 class challenge_api {
@@ -65,6 +80,9 @@ private:
     std::optional<http::response> refuse_if_rate_limited(const std::string& key_hash);
     // The calling key's principal, or the 401/429 to answer instead.
     boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>> authorize(http::request_context& ctx);
+    boost::asio::awaitable<http::response> create_slack_challenge(
+        const storage::api_key_principal& principal, const create_request& request, std::string request_id
+    );
     boost::asio::awaitable<http::response> create_challenge(
         const storage::api_key_principal& principal, const core::challenge_request& request,
         std::optional<std::string> idempotency_key, std::string fingerprint, std::string request_id

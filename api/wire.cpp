@@ -78,6 +78,12 @@ std::variant<create_request, api_error> parse_create_request(std::string_view bo
     if (auto e = read_string(object, "context", r.context)) return *e;
     if (auto e = read_string(object, "callback_url", r.callback_url)) return *e;
     if (auto e = read_string(object, "requester_id", r.requester_id)) return *e;
+    if (out.slack) {
+        auto& f = out.slack_request;
+        if (auto e = read_string(object, "slack_user_id", f.slack_user_id)) return *e;
+        if (auto e = read_string(object, "requester_email", f.requester_email)) return *e;
+        if (auto e = read_string(object, "slack_instance_id", f.slack_instance_id)) return *e;
+    }
 
     if (const auto* expiry = object.if_contains("expiry_minutes"); expiry && !expiry->is_null()) {
         if (expiry->is_int64()) {

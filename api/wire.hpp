@@ -15,11 +15,19 @@
 
 namespace chal::api {
 
-// What POST /api/v1/challenges asked for. Slack challenges carry their own fields (Slack issue);
-// here they are recognised so the answer can say Slack is not configured.
+// A Slack challenge's own fields (contract: "Slack challenge"); target_user_id and
+// target_user_email in `challenge` name the target by Slack id or by email.
+struct slack_fields {
+    std::optional<std::string> slack_user_id;     // the requester
+    std::optional<std::string> requester_email;   // the requester, looked up in the workspace
+    std::optional<std::string> slack_instance_id;  // which Slack app of the tenant; default the first
+};
+
+// What POST /api/v1/challenges asked for.
 struct create_request {
     bool slack = false;
     core::challenge_request challenge;
+    slack_fields slack_request;  // read only when `slack`
 };
 
 // Parses the body: a JSON object whose known fields have the contract's types (null counts

@@ -238,8 +238,8 @@ web_api_error missing_field(const std::string& method, std::string_view field) {
     return make_error(web_api_errc::bad_response, method, "missing_" + std::string(field));
 }
 
-slack_user user_from(const json::object& u) {
-    slack_user out;
+workspace_user user_from(const json::object& u) {
+    workspace_user out;
     out.id = string_at(u, "id");
     out.team_id = string_at(u, "team_id");
     out.name = string_at(u, "name");
@@ -258,7 +258,7 @@ slack_user user_from(const json::object& u) {
     return out;
 }
 
-web_api_result<slack_user> user_answer(const std::string& method, api_result answer) {
+web_api_result<workspace_user> user_answer(const std::string& method, api_result answer) {
     if (!answer) return answer.error();
     const auto* user = object_at(answer->body, "user");
     if (user == nullptr || string_at(*user, "id").empty()) return missing_field(method, "user");
@@ -462,7 +462,7 @@ asio::awaitable<web_api_result<auth_identity>> web_api_client::auth_test(caller 
     co_return out;
 }
 
-asio::awaitable<web_api_result<slack_user>> web_api_client::users_lookup_by_email(
+asio::awaitable<web_api_result<workspace_user>> web_api_client::users_lookup_by_email(
     caller as, std::string email
 ) {
     std::string method = "users.lookupByEmail";
@@ -472,7 +472,7 @@ asio::awaitable<web_api_result<slack_user>> web_api_client::users_lookup_by_emai
     co_return user_answer(method, std::move(answer));
 }
 
-asio::awaitable<web_api_result<slack_user>> web_api_client::users_info(caller as, std::string user_id) {
+asio::awaitable<web_api_result<workspace_user>> web_api_client::users_info(caller as, std::string user_id) {
     std::string method = "users.info";
     json::object params;
     params["user"] = user_id;

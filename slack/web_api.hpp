@@ -123,7 +123,7 @@ struct auth_identity {
 };
 
 // The fields of Slack's user object we read (users.info, users.lookupByEmail).
-struct slack_user {
+struct workspace_user {
     std::string id;
     std::string team_id;
     std::string name;
@@ -211,8 +211,8 @@ public:
 
     boost::asio::awaitable<web_api_result<auth_identity>> auth_test(caller as);
     // users_not_found (also for deactivated users) comes back as a slack_error.
-    boost::asio::awaitable<web_api_result<slack_user>> users_lookup_by_email(caller as, std::string email);
-    boost::asio::awaitable<web_api_result<slack_user>> users_info(caller as, std::string user_id);
+    boost::asio::awaitable<web_api_result<workspace_user>> users_lookup_by_email(caller as, std::string email);
+    boost::asio::awaitable<web_api_result<workspace_user>> users_info(caller as, std::string user_id);
     // Opens (or finds) the DM with one user; returns its channel id (D…).
     boost::asio::awaitable<web_api_result<std::string>> conversations_open(caller as, std::string user_id);
     boost::asio::awaitable<web_api_result<posted_message>> chat_post_message(

@@ -497,15 +497,7 @@ asio::awaitable<std::optional<storage::slack_app_record>> existing_slack_app(
 
 // auth.test with `token` at the configured Slack API base, 10 s at most.
 asio::awaitable<slack::web_api_result<slack::auth_identity>> slack_auth_test(std::string api_base_url, std::string token) {
-    http::client_config client_config;
-    if (api_base_url != service_config{}.slack_api_base_url) {
-        // An operator's own choice (a test server, an egress proxy), not a tenant's input: the SSRF
-        // guard that keeps callbacks off internal addresses has nothing to protect here.
-        client_config.allow_plain_http = api_base_url.rfind("http://", 0) == 0;
-        client_config.address_policy.allow_loopback = true;
-        client_config.address_policy.allow_private = true;
-    }
-    http::client client(co_await asio::this_coro::executor, client_config);
+    http::client client(co_await asio::this_coro::executor, slack_client_config(api_base_url));
     slack::web_api_config api_config;
     api_config.base_url = std::move(api_base_url);
     api_config.timeout = std::chrono::seconds{10};

@@ -87,6 +87,16 @@ std::string default_instance_id() {
 
 }  // namespace
 
+http::client_config slack_client_config(const std::string& api_base_url) {
+    http::client_config config;
+    if (api_base_url != service_config{}.slack_api_base_url) {
+        config.allow_plain_http = api_base_url.rfind("http://", 0) == 0;
+        config.address_policy.allow_loopback = true;
+        config.address_policy.allow_private = true;
+    }
+    return config;
+}
+
 std::string redact_conninfo(std::string_view conninfo) {
     std::string text(conninfo);
     // URI form: scheme://user:password@host
@@ -155,6 +165,16 @@ service_config read_config_from_environment() {
         if (slack->back() != '/') *slack += '/';
         c.slack_api_base_url = *slack;
     }
+    if (auto prefix = env("CHALLENGE_SLACK_RESPONSE_URL_PREFIX")) c.slack_response_url_prefix = *prefix;
+    c.slack_requests.limits.per_requester = env_int("CHALLENGE_SLACK_REQUESTER_LIMIT", 30, 0, 100000);
+    c.slack_requests.limits.per_target = env_int("CHALLENGE_SLACK_TARGET_LIMIT", 10, 0, 100000);
+    c.slack_requests.limits.window = std::chrono::minutes{env_int("CHALLENGE_SLACK_LIMIT_WINDOW_MINUTES", 60, 1, 10080)};
+    c.slack_requests.callback_policy = c.api.callback_policy;
+    c.slack_ingress.ack_budget = std::chrono::milliseconds{env_int("CHALLENGE_SLACK_ACK_BUDGET_MS", 2500, 100, 2900)};
+    c.slack_cards.public_base_url = c.api.public_base_url;
+    c.slack_install.public_base_url = c.api.public_base_url;
+    if (auto authorize = env("CHALLENGE_SLACK_AUTHORIZE_URL")) c.slack_install.authorize_url = *authorize;
+    c.slack_cards.poll_interval = std::chrono::milliseconds{env_int("CHALLENGE_SLACK_POLL_MS", 1000, 10, 60000)};
     c.expiry_sweep_interval = std::chrono::milliseconds{env_int("CHALLENGE_EXPIRY_SWEEP_MS", 1000, 10, 600000)};
     c.shutdown_grace = std::chrono::seconds{env_int("CHALLENGE_SHUTDOWN_GRACE_SECONDS", 10, 0, 600)};
     c.log_level = env("CHALLENGE_LOG_LEVEL").value_or("info");

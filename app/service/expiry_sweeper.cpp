@@ -10,6 +10,9 @@ namespace asio = boost::asio;
 namespace {
 constexpr int sweep_batch = 500;
 constexpr auto purge_every = std::chrono::minutes{10};
+// Slack event ids and request signatures are remembered this long: far beyond Slack's retries
+// (minutes) and the signature window (5 minutes either way).
+constexpr auto slack_dedupe_memory = std::chrono::hours{1};
 }  // namespace
 
 expiry_sweeper::expiry_sweeper(
@@ -17,6 +20,7 @@ expiry_sweeper::expiry_sweeper(
     storage::challenge_store& challenges,
     storage::idempotency_store& idempotency,
     storage::verification_store& verification,
+    storage::slack_store& slack,
     api::verification_pages& pages,
     api::metrics& counters,
     core::clock_function clock,
@@ -26,6 +30,7 @@ expiry_sweeper::expiry_sweeper(
     : challenges_(challenges),
       idempotency_(idempotency),
       verification_(verification),
+      slack_(slack),
       pages_(pages),
       counters_(counters),
       clock_(std::move(clock)),
@@ -51,7 +56,7 @@ asio::awaitable<std::size_t> expiry_sweeper::sweep_once() {
     }
     const int unreported = co_await pages_.finish_unreported(clock_());
     if (unreported > 0) spdlog::info("verified without device details count={}", unreported);
-    if (total > 0) on_expired_();
+    if (total > 0 || unreported > 0) on_expired_();
     co_return total;
 }
 
@@ -64,6 +69,7 @@ asio::awaitable<void> expiry_sweeper::run() {
                 next_purge = std::chrono::steady_clock::now() + purge_every;
                 co_await idempotency_.purge_expired(clock_());
                 co_await verification_.prune(clock_());
+                co_await slack_.prune(clock_() - slack_dedupe_memory);
             }
         } catch (const std::exception& e) {
             spdlog::error("expiry sweep failed error={}", e.what());

@@ -9,6 +9,8 @@
 #include "app/core/time.hpp"
 #include "storage/challenge_store.hpp"
 #include "storage/idempotency_store.hpp"
+#include "storage/slack_store.hpp"
+#include "storage/verification_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -26,6 +28,7 @@ public:
         storage::challenge_store& challenges,
         storage::idempotency_store& idempotency,
         storage::verification_store& verification,
+        storage::slack_store& slack,
         api::verification_pages& pages,
         api::metrics& counters,
         core::clock_function clock,
@@ -43,6 +46,7 @@ private:
     storage::challenge_store& challenges_;
     storage::idempotency_store& idempotency_;
     storage::verification_store& verification_;
+    storage::slack_store& slack_;
     api::verification_pages& pages_;
     api::metrics& counters_;
     core::clock_function clock_;

@@ -12,7 +12,10 @@ http::handler bind(Api& api, boost::asio::awaitable<http::response> (Api::*fn)(h
 
 }  // namespace
 
-http::router make_router(api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages) {
+http::router make_router(
+    api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages, slack_app::ingress& slack,
+    slack_app::oauth_install& install
+) {
     using api::challenge_api;
     using api::ops_api;
     using api::verification_pages;
@@ -42,6 +45,10 @@ http::router make_router(api::challenge_api& challenges, api::ops_api& ops, api:
         {verb::get, "/.well-known/jwks.json", "receipts.jwks", bind(pages, &verification_pages::jwks)},
         {verb::get, "/static/device.js", "static.device_js", bind(pages, &verification_pages::device_script)},
         {verb::get, "/static/style.css", "static.style_css", bind(pages, &verification_pages::stylesheet)},
+        // Slack: slash commands, interactivity and events, one signed URL per tenant's app.
+        {verb::post, "/slack/{tenant}/{instance}/events", "slack.events", bind(slack, &slack_app::ingress::events)},
+        {verb::get, "/slack/install", "slack.install", bind(install, &slack_app::oauth_install::install)},
+        {verb::get, "/slack/oauth_redirect", "slack.oauth_redirect", bind(install, &slack_app::oauth_install::oauth_redirect)},
     });
 }
 

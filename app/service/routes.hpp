@@ -5,9 +5,14 @@
 #include "api/ops_api.hpp"
 #include "api/verification/verification_pages.hpp"
 #include "app/http/router.hpp"
+#include "slack/app/ingress.hpp"
+#include "slack/app/oauth_install.hpp"
 
 namespace chal::service {
 
-http::router make_router(api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages);
+http::router make_router(
+    api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages, slack_app::ingress& slack,
+    slack_app::oauth_install& install
+);
 
 }  // namespace chal::service

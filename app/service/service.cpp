@@ -2,8 +2,11 @@
 
 #include "api/errors.hpp"
 #include "api/ops_api.hpp"
+#include "app/async/task_tracker.hpp"
 #include "app/service/expiry_sweeper.hpp"
 #include "app/service/routes.hpp"
+#include "slack/app/oauth_install.hpp"
+#include "slack/app/rest_challenges.hpp"
 #include "storage/migrations.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -52,6 +55,13 @@ crypto::secret_box make_secret_box(const service_config& config) {
     return crypto::secret_box(*config.master_key);
 }
 
+slack::web_api_config slack_web_api_config(const service_config& config) {
+    slack::web_api_config api;
+    api.base_url = config.slack_api_base_url;
+    api.response_url_prefix = config.slack_response_url_prefix;
+    return api;
+}
+
 api::receipt_signer make_receipt_signer(const service_config& config) {
     auto current = config.receipt_key_pem ? crypto::jose::signing_key::from_pem(*config.receipt_key_pem)
                                           : crypto::jose::signing_key::generate();
@@ -63,39 +73,6 @@ api::receipt_signer make_receipt_signer(const service_config& config) {
     for (const auto& pem : config.retired_receipt_key_pems) retired.push_back(crypto::jose::signing_key::from_pem(pem));
     return api::receipt_signer(std::move(current), std::move(retired), config.verification.public_base_url);
 }
-
-// Counts the long-lived tasks so shutdown can wait for them with a deadline.
-class task_tracker {
-public:
-    explicit task_tracker(asio::any_io_executor executor) : executor_(executor), idle_(executor) {}
-
-    void spawn(asio::awaitable<void> task, std::string name) {
-        ++running_;
-        asio::co_spawn(executor_, std::move(task), [this, name = std::move(name)](std::exception_ptr e) {
-            if (e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& ex) {
-                    spdlog::error("task ended with an error task={} error={}", name, ex.what());
-                }
-            }
-            if (--running_ == 0) idle_.cancel();
-        });
-    }
-
-    // True if every task ended before `limit`.
-    asio::awaitable<bool> wait_all(std::chrono::steady_clock::duration limit) {
-        if (running_ == 0) co_return true;
-        idle_.expires_after(limit);
-        co_await idle_.async_wait(asio::as_tuple(asio::use_awaitable));
-        co_return running_ == 0;
-    }
-
-private:
-    asio::any_io_executor executor_;
-    asio::steady_timer idle_;
-    int running_ = 0;
-};
 
 }  // namespace
 
@@ -116,11 +93,21 @@ struct service::parts {
     api::receipt_signer receipts;
     api::verification_pages pages;
     api::webhooks::delivery_worker worker;
+    storage::slack_store slack_store;
+    storage::slack_job_store slack_jobs;
+    http::client slack_http;
+    slack::web_api_client slack_api;
+    slack_app::bot_tokens bot_tokens;
+    slack_app::challenge_requests slack_requests;
+    slack_app::rest_challenges slack_rest;
+    slack_app::card_worker cards;
+    async::task_tracker tasks;
+    slack_app::ingress slack_ingress;
+    slack_app::oauth_install slack_install;
     api::challenge_api challenge_api;
     api::ops_api ops;
     expiry_sweeper sweeper;
     http::server server;
-    task_tracker tasks;
     asio::steady_timer shutdown_signal;
 
     parts(asio::io_context& io, service_config cfg, core::clock_function clk)
@@ -138,23 +125,44 @@ struct service::parts {
           oidc(idp_http),
           receipts(make_receipt_signer(config)),
           pages(
-              api::verification_dependencies{challenges, verification, secrets, oidc, receipts, clock, [this] { worker.wake(); }},
+              api::verification_dependencies{challenges, verification, secrets, oidc, receipts, clock, [this] { wake_outboxes(); }},
               config.verification
           ),
           worker(io.get_executor(), deliveries, outbound, secrets, counters, clock, config.deliveries),
+          slack_store(db),
+          slack_jobs(db),
+          slack_http(io.get_executor(), slack_client_config(config.slack_api_base_url)),
+          slack_api(slack_http, slack_web_api_config(config)),
+          bot_tokens(slack_store, secrets, slack_api, clock),
+          slack_requests(challenges, slack_jobs, bot_tokens, slack_api, clock, config.slack_requests, [this] { wake_outboxes(); }),
+          slack_rest(slack_store, slack_requests),
+          cards(io.get_executor(), slack_jobs, slack_store, verification, bot_tokens, slack_api, clock, config.slack_cards),
+          tasks(io.get_executor()),
+          slack_ingress(
+              slack_app::ingress_dependencies{
+                  slack_store, challenges, slack_jobs, secrets, slack_api, bot_tokens, slack_requests, tasks, clock,
+                  [this] { wake_outboxes(); }},
+              config.slack_ingress
+          ),
+          slack_install(slack_app::oauth_install_dependencies{slack_store, secrets, slack_api, clock}, config.slack_install),
           challenge_api(
-              api::api_dependencies{tenants, challenges, idempotency, counters, clock, [this] { worker.wake(); }},
+              api::api_dependencies{tenants, challenges, idempotency, counters, clock, [this] { wake_outboxes(); }, &slack_rest},
               config.api
           ),
           ops(db, deliveries, counters, clock),
           sweeper(
-              io.get_executor(), challenges, idempotency, verification, pages, counters, clock,
+              io.get_executor(), challenges, idempotency, verification, slack_store, pages, counters, clock,
               config.expiry_sweep_interval,
-              [this] { worker.wake(); }
+              [this] { wake_outboxes(); }
           ),
-          server(io.get_executor(), config.server, make_router(challenge_api, ops, pages), hooks()),
-          tasks(io.get_executor()),
+          server(io.get_executor(), config.server, make_router(challenge_api, ops, pages, slack_ingress, slack_install), hooks()),
           shutdown_signal(io.get_executor()) {}
+
+    // A commit may have queued a callback or a Slack card update.
+    void wake_outboxes() {
+        worker.wake();
+        cards.wake();
+    }
 
     http::server_hooks hooks() {
         http::server_hooks h;
@@ -193,6 +201,7 @@ asio::awaitable<void> service::run() {
     p.tasks.spawn(p.server.run(), "http server");
     p.tasks.spawn(p.worker.run(), "webhook worker");
     p.tasks.spawn(p.sweeper.run(), "expiry sweeper");
+    p.tasks.spawn(p.cards.run(), "slack card worker");
     spdlog::info(
         "serving address={} port={} instance={} database={}", p.config.server.address, p.server.local_port(),
         p.config.instance_id, redact_conninfo(p.config.database.conninfo)
@@ -206,6 +215,7 @@ asio::awaitable<void> service::run() {
     p.server.stop_accepting();
     p.sweeper.stop();
     p.worker.stop();
+    p.cards.stop();
     co_await p.server.drain(p.config.shutdown_grace);
     if (!co_await p.tasks.wait_all(p.config.shutdown_grace))
         spdlog::warn("shutdown deadline passed with tasks still running; their work resumes from the database");

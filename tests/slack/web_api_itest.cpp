@@ -88,7 +88,7 @@ protected:
         return run(slack_.chat_post_message(std::move(as), std::move(m)));
     }
 
-    web_api_result<slack_user> lookup(caller as, std::string email) {
+    web_api_result<workspace_user> lookup(caller as, std::string email) {
         return run(slack_.users_lookup_by_email(std::move(as), std::move(email)));
     }
 

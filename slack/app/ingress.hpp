@@ -1,0 +1,99 @@
+// POST /slack/{tenant}/{instance}/events: the one URL Slack calls for slash commands,
+// interactivity and events (Bolt's convention). Every request is authenticated by the app's
+// signing secret (sealed at rest) and refused once replayed; ssl_check and url_verification are
+// answered; an unknown installation gets 401. Slack needs an answer within 3 seconds: the work
+// runs as a tracked task, its result is the answer when it is ready within the budget, and goes
+// to the response_url when it is not. Failures reach the user as ephemeral messages, never a 5xx.
+#pragma once
+
+#include "app/async/task_tracker.hpp"
+#include "app/core/time.hpp"
+#include "app/crypto/crypto.hpp"
+#include "app/http/handler.hpp"
+#include "slack/app/bot_tokens.hpp"
+#include "slack/app/challenge_requests.hpp"
+#include "slack/inbound.hpp"
+#include "slack/web_api.hpp"
+#include "storage/challenge_store.hpp"
+#include "storage/slack_job_store.hpp"
+#include "storage/slack_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace chal::slack_app {
+
+struct ingress_settings {
+    // Answers inline when the work is done within this; Slack gives up at 3 s.
+    std::chrono::milliseconds ack_budget{2500};
+    // How long this node trusts an app's signing secret before reading it again.
+    std::chrono::milliseconds app_cache_ttl{5000};
+};
+
+struct ingress_dependencies {
+    storage::slack_store& slack;
+    storage::challenge_store& challenges;
+    storage::slack_job_store& jobs;
+    const crypto::secret_box& secrets;
+    slack::web_api_client& web_api;
+    bot_tokens& tokens;
+    challenge_requests& requests;
+    async::task_tracker& tasks;
+    core::clock_function clock;
+    std::function<void()> wake_outboxes;  // after a commit that may have queued a callback or card update
+};
+
+class ingress {
+public:
+    ingress(ingress_dependencies deps, ingress_settings settings);
+
+    boost::asio::awaitable<http::response> events(http::request_context& ctx);
+
+private:
+    struct known_app {
+        storage::slack_app_record app;
+        std::string signing_secret;
+        std::chrono::steady_clock::time_point fetched;
+    };
+    struct context;  // one verified request: its app and installation
+
+    boost::asio::awaitable<std::optional<known_app>> app_for(std::string tenant_id, std::string instance_id);
+    boost::asio::awaitable<http::response> dispatch(
+        storage::slack_app_record app, slack::inbound_payload payload, std::string request_id
+    );
+    // Runs `work` as a tracked task; its reply is the HTTP answer if it is ready within the
+    // budget, else the answer is an empty 200 and the reply goes to `response_url`.
+    boost::asio::awaitable<http::response> answer_within_budget(
+        boost::asio::awaitable<std::optional<boost::json::object>> work, std::string response_url, std::string name
+    );
+
+    boost::asio::awaitable<std::optional<boost::json::object>> on_command(context ctx, slack::slash_command command);
+    boost::asio::awaitable<std::optional<boost::json::object>> on_block_actions(context ctx, slack::block_actions actions);
+    boost::asio::awaitable<std::optional<boost::json::object>> on_new_challenge_submitted(
+        context ctx, slack::view_submission submission
+    );
+    boost::asio::awaitable<void> open_new_challenge_modal(
+        context ctx, std::string trigger_id, std::optional<std::string> target_user_id, std::optional<std::string> reason,
+        std::string origin_channel_id
+    );
+    boost::asio::awaitable<void> on_message_shortcut(context ctx, slack::message_shortcut shortcut);
+    boost::asio::awaitable<void> on_event(context ctx, slack::event_callback event);
+    boost::asio::awaitable<void> publish_home(context ctx, std::string user_id);
+    boost::asio::awaitable<boost::json::object> create_and_confirm(slack_challenge_request request);
+
+    ingress_dependencies deps_;
+    ingress_settings settings_;
+    std::unordered_map<std::string, known_app> apps_;  // key: tenant id + '/' + instance id
+};
+
+// The `response_action: errors` answer to a view_submission, one message on one input block.
+boost::json::object view_errors(std::string_view block_id, std::string_view message);
+
+}  // namespace chal::slack_app

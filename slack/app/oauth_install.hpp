@@ -1,0 +1,69 @@
+// "Add to Slack": the OAuth v2 install of a tenant's Slack app into a workspace or an Enterprise
+// Grid org. GET /slack/install?instance=<id> sends the browser to Slack's authorize page with a
+// single-use state bound to a cookie; GET /slack/oauth_redirect exchanges the code
+// (oauth.v2.access), confirms the new bot token with auth.test and stores the installation.
+#pragma once
+
+#include "app/core/time.hpp"
+#include "app/crypto/crypto.hpp"
+#include "app/http/handler.hpp"
+#include "slack/web_api.hpp"
+#include "storage/slack_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace chal::slack_app {
+
+struct oauth_install_settings {
+    // The service's public base ("https://challenge.example.com"); the redirect URI is
+    // <base>/slack/oauth_redirect, as in the app manifest.
+    std::string public_base_url = "http://127.0.0.1:8080";
+    // Slack's authorize page; tests point it elsewhere.
+    std::string authorize_url = "https://slack.com/oauth/v2/authorize";
+    // How long a started install may take (Slack's codes themselves live 10 minutes).
+    std::chrono::seconds state_lifetime{600};
+    // Per Slack call (oauth.v2.access, auth.test) while the browser waits.
+    std::chrono::milliseconds slack_timeout{10000};
+};
+
+struct oauth_install_dependencies {
+    storage::slack_store& store;
+    const crypto::secret_box& secrets;
+    slack::web_api_client& web_api;
+    core::clock_function clock;
+};
+
+// Name of the cookie holding the browser secret that the install's state is bound to: with the
+// __Secure- prefix when the public base is https.
+std::string oauth_browser_cookie_name(std::string_view public_base_url);
+
+class oauth_install {
+public:
+    oauth_install(oauth_install_dependencies deps, oauth_install_settings settings);
+
+    // GET /slack/install?instance=<instance_id>[&team=<T...>]: 302 to Slack's authorize URL with
+    // client_id, scope (the manifest's bot scopes), redirect_uri and state, and the browser
+    // cookie. An HTML page instead when the instance is unknown (404) or not set up for
+    // installing (no client id/secret: 400).
+    boost::asio::awaitable<http::response> install(http::request_context& ctx);
+
+    // GET /slack/oauth_redirect?code=..&state=.. (or ?error=..&state=..): uses the state once
+    // with this browser's cookie, exchanges the code, checks the bot token with auth.test and
+    // stores the installation (a reinstall replaces the previous one). Every outcome is an HTML
+    // page: 200 installed or cancelled, 400 for a state that is unknown, used, expired or from
+    // another browser, 502 when Slack refused or could not be reached. Database failures throw.
+    boost::asio::awaitable<http::response> oauth_redirect(http::request_context& ctx);
+
+private:
+    // oauth_redirect without the cookie's removal, which every outcome gets.
+    boost::asio::awaitable<http::response> finish_install(http::request_context& ctx);
+
+    oauth_install_dependencies deps_;
+    oauth_install_settings settings_;
+};
+
+}  // namespace chal::slack_app
