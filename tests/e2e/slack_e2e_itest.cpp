@@ -357,5 +357,90 @@ TEST_F(slack_e2e, RestApiCreatesSlackChallengesByEmailWithTheBotAsDefaultRequest
     EXPECT_NE(wrong_instance.body.find("Slack is not configured"), std::string::npos);
 }
 
+json::object view_submission(const std::string& user, const std::string& target_user, const std::string& reason,
+                             const std::string& minutes, const std::string& metadata) {
+    json::object values{
+        {"target", json::object{{"user", json::object{{"type", "users_select"}, {"selected_user", target_user}}}}},
+        {"reason", json::object{{"text", json::object{{"type", "plain_text_input"}, {"value", reason}}}}},
+        {"expiry", json::object{{"minutes", json::object{{"type", "static_select"},
+                                                         {"selected_option", json::object{{"value", minutes}}}}}}}};
+    return json::object{
+        {"type", "view_submission"},
+        {"team", json::object{{"id", team}, {"domain", "acme"}}},
+        {"user", json::object{{"id", user}, {"username", "rita"}, {"name", "rita"}, {"team_id", team}}},
+        {"api_app_id", "A0FAKE"},
+        {"trigger_id", "555.666.def"},
+        {"view", json::object{{"id", "V0MODAL"}, {"type", "modal"}, {"callback_id", "new_challenge"},
+                              {"private_metadata", metadata}, {"hash", "1700000000.abc"}, {"team_id", team},
+                              {"state", json::object{{"values", values}}}}}};
+}
+
+TEST_F(slack_e2e, TheModalOpensFromTheCommandAndTheShortcutsAndItsSubmissionCreatesTheChallenge) {
+    start_service(slack_config());
+    auto bare = slash_command("");
+    EXPECT_EQ(bare.status, 200u);
+    EXPECT_TRUE(bare.body.empty()) << bare.body;
+    ASSERT_TRUE(wait_for_slack("views.open", 1));
+    auto opened = slack_->calls("views.open")[0];
+    EXPECT_FALSE(opened.param("trigger_id").empty());
+    const auto modal = json::serialize(opened.params);
+    EXPECT_NE(modal.find("\"callback_id\":\"new_challenge\""), std::string::npos) << modal;
+    EXPECT_NE(modal.find("C0GENERAL"), std::string::npos) << "the channel travels in private_metadata";
+
+    json::object global{{"type", "shortcut"}, {"callback_id", "new_challenge"}, {"trigger_id", "777.888.ghi"},
+                        {"team", json::object{{"id", team}, {"domain", "acme"}}},
+                        {"user", json::object{{"id", requester}, {"username", "rita"}, {"team_id", team}}},
+                        {"api_app_id", "A0FAKE"}, {"action_ts", "1700000002.000300"}};
+    EXPECT_EQ(interaction(global).status, 200u);
+    ASSERT_TRUE(wait_for_slack("views.open", 2));
+
+    json::object message{{"type", "message_action"}, {"callback_id", "challenge_sender"}, {"trigger_id", "999.000.jkl"},
+                         {"team", json::object{{"id", team}, {"domain", "acme"}}},
+                         {"user", json::object{{"id", requester}, {"username", "rita"}, {"team_id", team}}},
+                         {"channel", json::object{{"id", "C0GENERAL"}, {"name", "general"}}},
+                         {"message", json::object{{"type", "message"}, {"user", target}, {"ts", "1700000003.000400"},
+                                                  {"text", "please reset my password"}}},
+                         {"response_url", slack_->response_url("shortcut")}, {"api_app_id", "A0FAKE"},
+                         {"action_ts", "1700000004.000500"}, {"message_ts", "1700000003.000400"}};
+    EXPECT_EQ(interaction(message).status, 200u);
+    ASSERT_TRUE(wait_for_slack("views.open", 3));
+    const auto prefilled = json::serialize(slack_->calls("views.open")[2].params);
+    EXPECT_NE(prefilled.find("\"initial_user\":\"U0TGT\""), std::string::npos) << prefilled;
+    EXPECT_NE(prefilled.find("archives/C0GENERAL/p1700000003000400"), std::string::npos) << prefilled;
+
+    auto submitted = interaction(view_submission(requester, target, "From the modal", "60", "C0GENERAL"));
+    EXPECT_EQ(submitted.status, 200u);
+    EXPECT_TRUE(submitted.body.empty()) << submitted.body;
+    const auto id = newest_challenge();
+    EXPECT_EQ(scalar("SELECT context || '|' || (extract(epoch FROM expires_at - created_at) / 60)::int FROM challenges"
+                     " WHERE id = '" + id + "'"),
+              "From the modal|60");
+    ASSERT_TRUE(wait_for_slack("chat.postMessage", 2));  // the card, and the requester's DM with the code
+
+    auto refused = interaction(view_submission(requester, requester, "me again", "15", ""));
+    ASSERT_EQ(refused.status, 200u);
+    auto errors = json::parse(refused.body).as_object();
+    EXPECT_EQ(errors.at("response_action").as_string(), "errors");
+    EXPECT_TRUE(errors.at("errors").as_object().contains("target")) << refused.body;
+}
+
+TEST_F(slack_e2e, AnotherTenantsPathOrAnOversizedBodyIsRefused) {
+    start_service(slack_config());
+    make_tenant("Globex");
+    const auto other_tenant = scalar("SELECT id::text FROM tenants WHERE name = 'Globex'");
+    // Acme's instance under Globex's id, signed with Acme's secret: no such app there.
+    const std::string body = "ssl_check=1";
+    const auto ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count());
+    auto cross = call(verb::post, "/slack/" + other_tenant + "/main/events", body,
+                      {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Slack-Request-Timestamp", ts},
+                       {"X-Slack-Signature", slack::sign_request(signing_secret, ts, body)}});
+    EXPECT_EQ(cross.status, 401u);
+    auto not_a_tenant = call(verb::post, "/slack/not-a-uuid/main/events", body, {{"Content-Type", "application/x-www-form-urlencoded"}});
+    EXPECT_EQ(not_a_tenant.status, 401u);
+    auto huge = post_signed("payload=" + std::string(300 * 1024, 'a'), "application/x-www-form-urlencoded");
+    EXPECT_EQ(huge.status, 413u);
+    EXPECT_EQ(count_rows("SELECT count(*) FROM challenges"), 0);
+}
+
 }  // namespace
 }  // namespace chal::e2e

@@ -480,6 +480,13 @@ canned_answer canned(fake_slack::state& st, const slack_call& call) {
         if (string_param(p, "user_id").empty()) return {invalid_arguments("user_id"), {}};
         if (!p.contains("view")) return {invalid_arguments("view"), {}};
         out.body = view_answer(st, p);
+    } else if (method == "chat.getPermalink") {
+        const auto channel = string_param(p, "channel");
+        auto ts = string_param(p, "message_ts");
+        if (channel.empty() || ts.empty()) return {invalid_arguments(channel.empty() ? "channel" : "message_ts"), {}};
+        std::erase(ts, '.');
+        out.body = json::object{{"ok", true}, {"channel", channel},
+                                {"permalink", "https://fake-workspace.slack.com/archives/" + channel + "/p" + ts}};
     } else if (method == "views.open") {
         if (string_param(p, "trigger_id").empty()) return {invalid_arguments("trigger_id"), {}};
         if (!p.contains("view")) return {invalid_arguments("view"), {}};
