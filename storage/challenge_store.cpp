@@ -44,6 +44,12 @@ constexpr pg::query enqueue_slack_outcomes{"enqueue_slack_outcomes", R"sql(
     SELECT challenge_id, 'outcome', $2, $2 FROM slack_challenges WHERE challenge_id = ANY($1::uuid[])
     ON CONFLICT (challenge_id, kind) DO NOTHING)sql"};
 
+// What the target typed on the Slack card before opening the verification page: kept while the
+// challenge is live; the page's own answer, if any, replaces it later.
+constexpr pg::query note_challenge_target_response{"note_challenge_target_response",
+    "UPDATE challenges SET target_response = $3"
+    " WHERE id = $1 AND tenant_id = $2 AND status IN ('initiated', 'in-progress') AND expires_at > $4"};
+
 constexpr pg::query select_challenge{"select_challenge",
     "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c WHERE c.id = $1 AND c.tenant_id = $2"};
 
@@ -249,6 +255,15 @@ boost::asio::awaitable<void> challenge_store::insert_for_slack(core::challenge c
     auto p = challenge_insert_params(c, actor);
     p.add(slack.installation_id).add(slack.requester_user_id).add(slack.target_user_id).add(slack.origin_channel_id);
     co_await db_.execute(insert_slack_challenge, p);
+}
+
+boost::asio::awaitable<bool> challenge_store::note_target_response(
+    std::string tenant_id, std::string id, std::string target_response, core::timestamp now
+) {
+    pg::params p;
+    p.add(id).add(tenant_id).add(target_response).add(now);
+    auto rows = co_await db_.execute(note_challenge_target_response, p);
+    co_return rows.affected_rows() > 0;
 }
 
 boost::asio::awaitable<std::optional<core::challenge>> challenge_store::find(std::string tenant_id, std::string id) {

@@ -69,6 +69,12 @@ public:
     // posts the card, in one statement: a stored Slack challenge always reaches Slack.
     boost::asio::awaitable<void> insert_for_slack(core::challenge c, std::string actor, slack_delivery slack);
 
+    // Keeps the target's Additional context on a live, unexpired challenge (the Slack card's
+    // input, sent with the Verify click). False when the challenge is finished or not found.
+    boost::asio::awaitable<bool> note_target_response(
+        std::string tenant_id, std::string id, std::string target_response, core::timestamp now
+    );
+
     // A tenant-scoped read: another tenant's id is simply not found.
     boost::asio::awaitable<std::optional<core::challenge>> find(std::string tenant_id, std::string id);
 

@@ -402,17 +402,27 @@ asio::awaitable<std::optional<json::object>> ingress::on_block_actions(context c
             co_await open_new_challenge_modal(ctx, actions.trigger_id, no_target, no_reason, no_channel);
             continue;
         }
-        if (action.action_id != ids::report_incident_action) continue;  // Verify is a link: nothing to do
+        const bool reporting = action.action_id == ids::report_incident_action;
+        if (!reporting && action.action_id != ids::verify_action) continue;
         const std::string challenge_id = action.value;
         if (!crypto::is_uuid(challenge_id)) co_return ephemeral_for(core::errc::challenge_not_found);
         auto target = co_await deps_.jobs.target_of(ctx.installation.tenant_id, challenge_id);
-        // Only the person challenged can say it was not them (the card lives in their DM, but a
-        // forwarded or shared message must not let anyone else end it).
-        if (!target || *target != actions.user.id) co_return ephemeral_for(core::errc::challenge_not_found);
-        storage::transition_details details;
+        // Only the person challenged can answer (the card lives in their DM, but a forwarded or
+        // shared message must not let anyone else end it or speak for them).
+        const bool by_target = target && *target == actions.user.id;
         auto typed = string_at(actions.raw, {"state", "values", ids::additional_context_block,
                                              ids::additional_context_action, "value"});
-        if (!typed.empty()) details.target_response = typed.substr(0, slack::max_target_response_length);
+        typed = slack::plain_user_text(typed, slack::max_target_response_length);
+        if (!reporting) {
+            // Verify is a link the browser opens; Slack tells us of the click with what the target
+            // typed so far, which becomes target_response unless the page asks again.
+            if (by_target && !typed.empty())
+                co_await deps_.challenges.note_target_response(ctx.installation.tenant_id, challenge_id, typed, deps_.clock());
+            continue;
+        }
+        if (!by_target) co_return ephemeral_for(core::errc::challenge_not_found);
+        storage::transition_details details;
+        if (!typed.empty()) details.target_response = typed;
         std::optional<std::string> tenant_scope = ctx.installation.tenant_id;
         std::string actor = "slack:" + actions.user.id;
         auto moved = co_await deps_.challenges.transition(

@@ -140,7 +140,8 @@ protected:
                            {{"X-Slack-Retry-Num", "1"}, {"X-Slack-Retry-Reason", "http_timeout"}});
     }
 
-    json::object report_incident_click(const std::string& challenge_id, const std::string& user, const std::string& text) {
+    json::object report_incident_click(const std::string& challenge_id, const std::string& user, const std::string& text,
+                                       const std::string& action_id = "report_incident") {
         return json::object{
             {"type", "block_actions"},
             {"user", json::object{{"id", user}, {"username", "tom"}, {"name", "tom"}, {"team_id", team}}},
@@ -152,7 +153,7 @@ protected:
             {"response_url", slack_->response_url("click-" + std::to_string(++sequence_))},
             {"state", json::object{{"values", json::object{{"additional_context",
                 json::object{{"target_response", json::object{{"type", "plain_text_input"}, {"value", text}}}}}}}}},
-            {"actions", json::array{json::object{{"action_id", "report_incident"}, {"block_id", "challenge_actions"},
+            {"actions", json::array{json::object{{"action_id", action_id}, {"block_id", "challenge_actions"},
                                                  {"type", "button"}, {"value", challenge_id},
                                                  {"action_ts", "1700000001.000200"}}}}};
     }
@@ -285,6 +286,17 @@ TEST_F(slack_e2e, ReportIncidentFromTheCardFailsTheChallengeAndUpdatesBothMessag
     ASSERT_TRUE(wait_for_slack("chat.postMessage", 3));
     EXPECT_EQ(slack_->calls("chat.postMessage")[2].param("channel"), "C0SECURITY");
     EXPECT_TRUE(eventually([&] { return count_rows("SELECT count(*) FROM slack_jobs WHERE state = 'done'") == 2; }));
+}
+
+TEST_F(slack_e2e, TheVerifyClickKeepsWhatTheTargetTypedOnTheCard) {
+    start_service(slack_config());
+    ASSERT_EQ(slash_command("<@U0TGT|tom> new laptop").status, 200u);
+    const auto id = newest_challenge();
+    EXPECT_EQ(interaction(report_incident_click(id, requester, "typed by someone else", "verify")).status, 200u);
+    EXPECT_EQ(scalar("SELECT coalesce(target_response, '-') FROM challenges WHERE id = '" + id + "'"), "-");
+    EXPECT_EQ(interaction(report_incident_click(id, target, "On the train, new laptop", "verify")).status, 200u);
+    EXPECT_EQ(scalar("SELECT status || '|' || target_response FROM challenges WHERE id = '" + id + "'"),
+              "initiated|On the train, new laptop");
 }
 
 TEST_F(slack_e2e, ExpiryUpdatesBothMessagesInPlace) {
