@@ -2,6 +2,14 @@
 
 #include "app/core/callback.hpp"
 #include "storage/challenge_columns.hpp"
+#include "storage/pg/text_format.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 
@@ -37,6 +45,22 @@ constexpr pg::query insert_slack_challenge{"insert_slack_challenge",
 
 #undef CHAL_INSERT_CHALLENGE
 #undef CHAL_AUDIT_CREATED
+
+// Many creates in one statement: the same columns as insert_challenge, one array per column.
+constexpr pg::query insert_challenges_batch{"insert_challenges_batch", R"sql(
+    WITH r AS (
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                             $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[])
+            AS r (id, tenant_id, integration_id, origin, target_user_id, target_user_email, context, requester_id,
+                  callback_url, created_at, expires_at, actor, verification_code)),
+    c AS (
+        INSERT INTO challenges (id, tenant_id, integration_id, origin, status, target_user_id, target_user_email,
+                                context, requester_id, callback_url, created_at, expires_at, verification_code)
+        SELECT id, tenant_id, integration_id, origin, 'initiated', target_user_id, target_user_email, context,
+               requester_id, callback_url, created_at, expires_at, verification_code FROM r
+        RETURNING id)
+    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)
+    SELECT r.tenant_id, r.id, r.actor, 'created', NULL, 'initiated', r.created_at FROM r JOIN c ON c.id = r.id)sql"};
 
 // A Slack challenge that ended gets its messages updated: queued in the transaction that ended it.
 constexpr pg::query enqueue_slack_outcomes{"enqueue_slack_outcomes", R"sql(
@@ -236,14 +260,118 @@ core::challenge challenge_from_row(const pg::row& r) {
     return c;
 }
 
+namespace {
+
+// One create waiting for the statement that carries its row.
+struct insert_waiter {
+    explicit insert_waiter(boost::asio::any_io_executor executor)
+        : done(executor, boost::asio::steady_timer::time_point::max()) {}
+    boost::asio::steady_timer done;
+    bool finished = false;
+    std::exception_ptr failure;
+};
+
+struct pending_insert {
+    core::challenge challenge;
+    std::string actor;
+    std::shared_ptr<insert_waiter> waiter;
+};
+
+pg::params batch_insert_params(const std::vector<pending_insert>& batch) {
+    std::vector<std::string> ids, tenants, integrations, origins, requesters, created, expires, actors;
+    std::vector<std::optional<std::string>> targets, emails, contexts, callbacks, codes;
+    for (const auto& row : batch) {
+        const auto& c = row.challenge;
+        ids.push_back(c.id);
+        tenants.push_back(c.tenant_id);
+        integrations.push_back(c.integration_id);
+        origins.emplace_back(core::to_string(c.origin));
+        targets.push_back(c.target_user_id);
+        emails.push_back(c.target_user_email);
+        contexts.push_back(c.context);
+        requesters.push_back(c.requester_id);
+        callbacks.push_back(c.callback_url);
+        created.push_back(pg::text_format::format_timestamp(c.created_at));
+        expires.push_back(pg::text_format::format_timestamp(c.expires_at));
+        actors.push_back(row.actor);
+        codes.push_back(c.verification_code);
+    }
+    pg::params p;
+    p.add_text_array(ids).add_text_array(tenants).add_text_array(integrations).add_text_array(origins);
+    p.add_text_array(targets).add_text_array(emails).add_text_array(contexts).add_text_array(requesters);
+    p.add_text_array(callbacks).add_text_array(created).add_text_array(expires).add_text_array(actors);
+    p.add_text_array(codes);
+    return p;
+}
+
+void finish(const pending_insert& row, std::exception_ptr failure) {
+    row.waiter->failure = failure;
+    row.waiter->finished = true;
+    row.waiter->done.cancel();
+}
+
+}  // namespace
+
+struct challenge_store::insert_queue {
+    std::vector<pending_insert> pending;
+    int in_flight = 0;
+};
+
+challenge_store::challenge_store(pg::pool& db, insert_batching batching)
+    : db_(db), batching_(batching), inserts_(std::make_shared<insert_queue>()) {}
+
+challenge_store::~challenge_store() = default;
+
+boost::asio::awaitable<void> challenge_store::flush_inserts(std::shared_ptr<insert_queue> queue) {
+    while (!queue->pending.empty()) {
+        std::vector<pending_insert> batch;
+        if (queue->pending.size() <= batching_.max_rows) {
+            batch.swap(queue->pending);
+        } else {
+            const auto cut = queue->pending.begin() + static_cast<std::ptrdiff_t>(batching_.max_rows);
+            batch.assign(std::make_move_iterator(queue->pending.begin()), std::make_move_iterator(cut));
+            queue->pending.erase(queue->pending.begin(), cut);
+        }
+        std::exception_ptr failure;
+        try {
+            co_await db_.execute(insert_challenges_batch, batch_insert_params(batch));
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (!failure || batch.size() == 1) {
+            for (const auto& row : batch) finish(row, failure);
+            continue;
+        }
+        // The batch failed as a whole: each row alone, so only a row that cannot be stored fails.
+        for (const auto& row : batch) {
+            std::exception_ptr own;
+            try {
+                co_await db_.execute(insert_challenge, challenge_insert_params(row.challenge, row.actor));
+            } catch (...) {
+                own = std::current_exception();
+            }
+            finish(row, own);
+        }
+    }
+    --queue->in_flight;
+}
+
 boost::asio::awaitable<void> challenge_store::insert(
     core::challenge c, std::string actor, std::optional<idempotent_completion> completion
 ) {
-    auto p = challenge_insert_params(c, actor);
     if (!completion) {
-        co_await db_.execute(insert_challenge, p);
+        auto executor = co_await boost::asio::this_coro::executor;
+        auto waiter = std::make_shared<insert_waiter>(executor);
+        inserts_->pending.push_back({std::move(c), std::move(actor), waiter});
+        if (inserts_->in_flight < batching_.max_in_flight) {
+            ++inserts_->in_flight;
+            boost::asio::co_spawn(executor, flush_inserts(inserts_), boost::asio::detached);
+        }
+        if (!waiter->finished) co_await waiter->done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (waiter->failure) std::rethrow_exception(waiter->failure);
         co_return;
     }
+    auto p = challenge_insert_params(c, actor);
     p.add(completion->key)
         .add(completion->request_fingerprint)
         .add(static_cast<int>(completion->response_status))

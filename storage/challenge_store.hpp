@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,12 +56,24 @@ struct authenticated_lookup {
     std::optional<core::challenge> challenge;    // nullopt: no such challenge in that tenant
 };
 
+// How concurrent creates share statements. Each create still answers only after its own row is
+// committed; the rows arriving while earlier batches are in flight go together in the next
+// statement, so one commit (one WAL flush) serves many creates under load and a lone create
+// waits for nothing.
+struct insert_batching {
+    std::size_t max_rows = 64;  // rows per statement
+    int max_in_flight = 4;      // statements in flight at once (each holds one pooled connection)
+};
+
 class challenge_store {
 public:
-    explicit challenge_store(pg::pool& db) : db_(db) {}
+    explicit challenge_store(pg::pool& db, insert_batching batching = {});
+    ~challenge_store();
 
-    // Inserts an initiated challenge and its "created" audit event in one statement; with a
-    // completion, the same statement marks the idempotency key done with its response.
+    // Inserts an initiated challenge and its "created" audit event (batched with concurrent
+    // inserts, see insert_batching; a failed batch is retried row by row so one bad row fails
+    // alone). With a completion, one statement of its own also marks the idempotency key done
+    // with its response.
     boost::asio::awaitable<void> insert(
         core::challenge c, std::string actor, std::optional<idempotent_completion> completion = std::nullopt
     );
@@ -124,7 +137,12 @@ public:
     boost::asio::awaitable<std::vector<core::challenge>> expire_due(core::timestamp now, int limit);
 
 private:
+    struct insert_queue;
+    boost::asio::awaitable<void> flush_inserts(std::shared_ptr<insert_queue> queue);
+
     pg::pool& db_;
+    insert_batching batching_;
+    std::shared_ptr<insert_queue> inserts_;
 };
 
 // Maps a row whose first columns are the challenge columns in storage order.
