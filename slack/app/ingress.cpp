@@ -98,19 +98,20 @@ asio::awaitable<std::optional<ingress::known_app>> ingress::app_for(std::string 
     const auto key = tenant_id + "/" + instance_id;
     const auto now = std::chrono::steady_clock::now();
     if (auto hit = apps_.find(key); hit != apps_.end()) {
-        if (now - hit->second.fetched < settings_.app_cache_ttl) co_return hit->second;
+        if (now - hit->second.fetched < settings_.app_cache_ttl) co_return hit->second.app;
         apps_.erase(hit);
     }
+    std::optional<known_app> known;
     auto app = co_await deps_.slack.find_app(tenant_id, instance_id);
-    if (!app || !app->signing_secret_sealed) co_return std::nullopt;
-    auto secret = deps_.secrets.open(*app->signing_secret_sealed, storage::slack_signing_secret_context(app->integration_id));
-    if (!secret) {
-        spdlog::error("slack signing secret does not open integration_id={}", app->integration_id);
-        co_return std::nullopt;
+    if (app && app->signing_secret_sealed) {
+        auto secret = deps_.secrets.open(*app->signing_secret_sealed, storage::slack_signing_secret_context(app->integration_id));
+        if (secret)
+            known = known_app{*app, std::move(*secret)};
+        else
+            spdlog::error("slack signing secret does not open integration_id={}", app->integration_id);
     }
-    known_app known{*app, std::move(*secret), now};
     if (apps_.size() > 10'000) apps_.clear();
-    apps_.insert_or_assign(key, known);
+    apps_.insert_or_assign(key, cached_app{known, now});
     co_return known;
 }
 

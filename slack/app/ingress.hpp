@@ -60,6 +60,10 @@ private:
     struct known_app {
         storage::slack_app_record app;
         std::string signing_secret;
+    };
+    // Misses are cached too, so requests naming apps that do not exist cost no query each.
+    struct cached_app {
+        std::optional<known_app> app;
         std::chrono::steady_clock::time_point fetched;
     };
     struct context;  // one verified request: its app and installation
@@ -90,7 +94,7 @@ private:
 
     ingress_dependencies deps_;
     ingress_settings settings_;
-    std::unordered_map<std::string, known_app> apps_;  // key: tenant id + '/' + instance id
+    std::unordered_map<std::string, cached_app> apps_;  // key: tenant id + '/' + instance id
 };
 
 // The `response_action: errors` answer to a view_submission, one message on one input block.
