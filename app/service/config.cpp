@@ -111,6 +111,8 @@ service_config read_config_from_environment() {
     service_config c;
     c.database.conninfo = env("DATABASE_URL").value_or("");
     c.database.size = static_cast<std::size_t>(env_int("CHALLENGE_DB_POOL_SIZE", 16, 1, 1000));
+    c.create_batching.max_rows = static_cast<std::size_t>(env_int("CHALLENGE_CREATE_BATCH_ROWS", 64, 1, 1000));
+    c.create_batching.max_in_flight = static_cast<int>(env_int("CHALLENGE_CREATE_BATCH_STATEMENTS", 4, 1, 1000));
     c.database.statement_timeout = std::chrono::milliseconds{env_int("CHALLENGE_DB_STATEMENT_TIMEOUT_MS", 5000, 0, 600000)};
     c.database.query_timeout = c.database.statement_timeout + std::chrono::milliseconds{2000};
 

@@ -11,6 +11,7 @@
 #include "slack/app/challenge_requests.hpp"
 #include "slack/app/ingress.hpp"
 #include "slack/app/oauth_install.hpp"
+#include "storage/challenge_store.hpp"
 #include "storage/pg/pool.hpp"
 
 #include <chrono>
@@ -22,6 +23,7 @@ namespace chal::service {
 
 struct service_config {
     pg::pool_config database;
+    storage::insert_batching create_batching;  // concurrent creates sharing one statement
     http::server_config server;
     http::client_config outbound;
     api::api_settings api;

@@ -116,7 +116,7 @@ struct service::parts {
           secrets(make_secret_box(config)),
           db(io.get_executor(), config.database, log_pg),
           tenants(db),
-          challenges(db),
+          challenges(db, config.create_batching),
           idempotency(db),
           deliveries(db),
           outbound(io.get_executor(), config.outbound),

@@ -134,6 +134,35 @@ TEST_F(challenge_store_itest, an_inserted_challenge_is_found_with_every_field_in
     EXPECT_FALSE(found->completed_at);
 }
 
+boost::asio::awaitable<bool> insert_reporting(challenge_store& store, core::challenge c) {
+    try {
+        co_await store.insert(std::move(c), "requester");
+    } catch (const std::exception&) {
+        co_return false;
+    }
+    co_return true;
+}
+
+TEST_F(challenge_store_itest, concurrent_inserts_share_statements_and_a_bad_row_fails_alone) {
+    const auto t = make_tenant();
+    std::vector<core::challenge> made;
+    for (int i = 0; i < 40; ++i) made.push_back(sample_challenge(t));
+    made[17].integration_id = next_id();  // no such integration: this row breaks its batch
+    std::vector<boost::asio::awaitable<bool>> inserts;
+    for (const auto& c : made) inserts.push_back(insert_reporting(challenges, c));
+
+    const auto stored = run_concurrently(std::move(inserts));
+
+    for (std::size_t i = 0; i < made.size(); ++i) EXPECT_EQ(stored[i], i != 17) << "row " << i;
+    auto counted = run(pool.execute_unprepared(
+        "SELECT (SELECT count(*) FROM challenges)::text || '/' || (SELECT count(*) FROM audit_events WHERE action = 'created')::text"
+    ));
+    EXPECT_EQ(counted[0].get<std::string>(0), "39/39");
+    const auto found = run(challenges.find(t.tenant.id, made[39].id));
+    ASSERT_TRUE(found);
+    expect_same_challenge(*found, made[39]);
+}
+
 TEST_F(challenge_store_itest, absent_optional_fields_read_back_as_absent) {
     const auto t = make_tenant();
     auto c = sample_challenge(t);
