@@ -89,6 +89,9 @@ std::string default_instance_id() {
 
 http::client_config slack_client_config(const std::string& api_base_url) {
     http::client_config config;
+    // The card worker calls Slack from up to 64 jobs at once: keep that many connections warm
+    // instead of reconnecting (TLS included) for most calls.
+    config.max_idle_per_host = 64;
     if (api_base_url != service_config{}.slack_api_base_url) {
         config.allow_plain_http = api_base_url.rfind("http://", 0) == 0;
         config.address_policy.allow_loopback = true;

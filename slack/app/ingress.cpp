@@ -115,6 +115,26 @@ asio::awaitable<std::optional<ingress::known_app>> ingress::app_for(std::string 
     co_return known;
 }
 
+asio::awaitable<std::optional<storage::slack_installation_record>> ingress::installation_for(
+    std::string integration_id, slack::installation_ref ref
+) {
+    const auto key = integration_id + "/" + ref.enterprise_id + "/" + ref.team_id + (ref.is_enterprise_install ? "/org" : "");
+    const auto now = std::chrono::steady_clock::now();
+    if (auto hit = installations_.find(key); hit != installations_.end()) {
+        if (now - hit->second.fetched < settings_.app_cache_ttl) co_return hit->second.installation;
+        installations_.erase(hit);
+    }
+    auto found = co_await deps_.slack.find_installation(
+        integration_id, non_empty(ref.enterprise_id), non_empty(ref.team_id), ref.is_enterprise_install
+    );
+    // Only hits are kept: a workspace that installs the app must work at once, and only signed
+    // requests get this far, so misses cannot be used to flood the database.
+    if (!found) co_return found;
+    if (installations_.size() > 10'000) installations_.clear();
+    installations_.insert_or_assign(key, cached_installation{*found, now});
+    co_return found;
+}
+
 asio::awaitable<http::response> ingress::events(http::request_context& ctx) {
     const std::string tenant_id(ctx.param("tenant"));
     const std::string instance_id(ctx.param("instance"));
@@ -189,9 +209,7 @@ asio::awaitable<http::response> ingress::dispatch(
         const bool first = co_await deps_.slack.first_delivery(app.integration_id, std::move(event_id), deps_.clock());
         if (!first) co_return empty_ack();
     }
-    auto installation = co_await deps_.slack.find_installation(
-        app.integration_id, non_empty(ref->enterprise_id), non_empty(ref->team_id), ref->is_enterprise_install
-    );
+    auto installation = co_await installation_for(app.integration_id, *ref);
     if (!installation) {
         spdlog::warn("slack request from an unknown installation request_id={} integration_id={} team_id={} enterprise_id={}",
                      request_id, app.integration_id, ref->team_id, ref->enterprise_id);
@@ -450,6 +468,7 @@ asio::awaitable<void> ingress::on_event(context ctx, slack::event_callback event
         auto count = co_await deps_.slack.deactivate(
             ctx.app.integration_id, ctx.installation.enterprise_id, team, deps_.clock()
         );
+        installations_.clear();  // this node stops at once; others within app_cache_ttl
         spdlog::info("slack installation deactivated integration_id={} event={} count={}", ctx.app.integration_id,
                      event.event_type, count);
     }

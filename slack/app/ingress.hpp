@@ -95,6 +95,16 @@ private:
     ingress_dependencies deps_;
     ingress_settings settings_;
     std::unordered_map<std::string, cached_app> apps_;  // key: tenant id + '/' + instance id
+    // Live installations by app and workspace, trusted for app_cache_ttl like the apps: an
+    // uninstall takes effect on every node within that time.
+    struct cached_installation {
+        storage::slack_installation_record installation;
+        std::chrono::steady_clock::time_point fetched;
+    };
+    std::unordered_map<std::string, cached_installation> installations_;
+    boost::asio::awaitable<std::optional<storage::slack_installation_record>> installation_for(
+        std::string integration_id, slack::installation_ref ref
+    );
 };
 
 // The `response_action: errors` answer to a view_submission, one message on one input block.
