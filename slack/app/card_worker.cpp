@@ -124,7 +124,7 @@ asio::awaitable<void> card_worker::run_job(storage::slack_job job) {
             co_return;
         }
         auto token = co_await tokens_.token_for(*installation);
-        if (!token) throw slack::web_api_failure({.kind = slack::web_api_errc::slack_error, .method = "token", .code = "token_unavailable"});
+        if (!token) throw token_unavailable("token");
         slack::caller as{*token, workspace_of(*installation)};
         if (job.kind == storage::slack_job_kind::deliver)
             co_await deliver(job, as);

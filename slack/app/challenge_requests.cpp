@@ -14,6 +14,12 @@ constexpr std::size_t max_cached_users = 50'000;
 
 }  // namespace
 
+slack::web_api_failure token_unavailable(std::string method) {
+    return slack::web_api_failure(
+        {.kind = slack::web_api_errc::slack_error, .method = std::move(method), .code = "token_unavailable"}
+    );
+}
+
 std::string workspace_of(const storage::slack_installation_record& installation) {
     if (installation.is_enterprise_install && installation.enterprise_id) return *installation.enterprise_id;
     return installation.team_id.value_or("");
@@ -42,7 +48,7 @@ boost::asio::awaitable<std::optional<slack::workspace_user>> challenge_requests:
         users_.erase(hit);
     }
     auto token = co_await tokens_.token_for(installation);
-    if (!token) throw slack::web_api_failure({.kind = slack::web_api_errc::slack_error, .method = "users.info", .code = "token_unavailable"});
+    if (!token) throw token_unavailable("users.info");
     slack::caller as{*token, workspace_of(installation)};
     auto info = co_await web_api_.users_info(as, user_id);
     if (!info) {
@@ -58,7 +64,7 @@ boost::asio::awaitable<std::optional<std::string>> challenge_requests::user_id_f
     storage::slack_installation_record installation, std::string email
 ) {
     auto token = co_await tokens_.token_for(installation);
-    if (!token) throw slack::web_api_failure({.kind = slack::web_api_errc::slack_error, .method = "users.lookupByEmail", .code = "token_unavailable"});
+    if (!token) throw token_unavailable("users.lookupByEmail");
     slack::caller as{*token, workspace_of(installation)};
     auto found = co_await web_api_.users_lookup_by_email(as, email);
     if (!found) {

@@ -52,8 +52,8 @@ public:
 
     // Stores the challenge and its card job, or says why not: slack_target_not_found,
     // cannot_challenge_self / _bot, target_deactivated, the rate limits, the core's validation
-    // errors, slack_not_configured (the installation's token does not open). Slack being
-    // unreachable throws slack::web_api_failure.
+    // errors. Slack being unreachable, or the installation's token not opening, throws
+    // slack::web_api_failure.
     boost::asio::awaitable<core::result<core::challenge>> create(slack_challenge_request request);
 
     // users.lookupByEmail for the installation: the user id, or nullopt for users_not_found.
@@ -84,6 +84,10 @@ private:
     };
     std::unordered_map<std::string, cached_user> users_;  // key: installation id + '/' + user id
 };
+
+// The installation's token could not be opened or refreshed: reported like a Slack refusal
+// ("token_unavailable"), which no retry fixes.
+slack::web_api_failure token_unavailable(std::string method);
 
 // The workspace key Slack's rate limits are counted by: the enterprise for an org-wide install.
 std::string workspace_of(const storage::slack_installation_record& installation);
