@@ -93,7 +93,10 @@ asio::awaitable<void> card_worker::run() {
                     ++in_flight_;
                     asio::co_spawn(executor_, run_job(std::move(job)), [this](std::exception_ptr) {
                         --in_flight_;
-                        if (!stopping_) wake();
+                        if (!stopping_)
+                            wake();  // room for another job
+                        else if (in_flight_ == 0)
+                            wake_timer_.cancel();  // ends the shutdown wait below
                     });
                 }
             }
@@ -103,10 +106,10 @@ asio::awaitable<void> card_worker::run() {
         if (claimed_count > 0 && static_cast<int>(claimed_count) == std::min(room, config_.claim_batch)) continue;
         co_await wait_for_wake(config_.poll_interval);
     }
-    // Each job's Slack calls are bounded by the client's timeout; its lease covers the rest.
-    const auto deadline = std::chrono::steady_clock::now() + config_.lease;
-    while (in_flight_ > 0 && std::chrono::steady_clock::now() < deadline) {
-        wake_timer_.expires_after(std::chrono::milliseconds(20));
+    // Each job's Slack calls are bounded by the client's timeout; its lease covers the rest. The
+    // last job to end cancels this wait.
+    if (in_flight_ > 0) {
+        wake_timer_.expires_after(config_.lease);
         co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 }

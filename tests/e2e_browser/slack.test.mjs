@@ -11,19 +11,17 @@
 // file's Slack jobs and send them to its own (unreachable) Slack.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import { createGuideReceiver } from '../e2e_node/guide_verifiers.mjs';
 import { freePort, waitFor as waitUntil } from '../e2e_node/live_helpers.mjs';
+import { launchChromium, startFixture, startServer, stopChild } from './harness.mjs';
 import { startFakeSlack, blockText, behaviour } from './fake_slack.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const binary = process.env.CHAL_BINARY;
 const sharedDatabase = process.env.CHAL_TEST_DATABASE_URL;
 let database;  // this file's own, see above
@@ -153,22 +151,6 @@ function assertShowsDevice(text, device, who) {
   assert.match(text, /1280x720/, `${who} shows the screen`);
 }
 
-async function startFixture(script, args = []) {
-  const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} not ready in 15 s: ${stderr}`)), 15000);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (line) { clearTimeout(timer); resolve(JSON.parse(line)); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited ${code}: ${stderr}`)); });
-  });
-  return { child, ...ready };
-}
 
 before(async () => {
   assert.ok(binary, 'CHAL_BINARY must name the built challenge binary');
@@ -226,39 +208,23 @@ before(async () => {
   receiver = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   receiverPort = receiver.address().port;
 
-  server = spawn(binary, ['serve'], {
-    env: {
-      ...env, CHALLENGE_PORT: String(port),
-      CHALLENGE_SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix, CHALLENGE_SLACK_POLL_MS: '50',
-      CHALLENGE_SLACK_ACK_BUDGET_MS: String(ackBudgetMs),
-      CHALLENGE_ALLOW_HTTP_CALLBACKS: 'true', CHALLENGE_ALLOW_LOOPBACK_CALLBACKS: 'true',
-      CHALLENGE_ALLOW_HTTP_IDP: 'true', CHALLENGE_ALLOW_LOOPBACK_IDP: 'true',
-      CHALLENGE_WEBHOOK_POLL_MS: '50', CHALLENGE_EXPIRY_SWEEP_MS: '200', CHALLENGE_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  await waitFor(async () => {
-    try { return (await fetch(`${base}/healthz`)).ok; } catch { return false; }
-  }, 15000, 'the server to start');
+  const serverEnv = {
+    ...env, CHALLENGE_PORT: String(port),
+    CHALLENGE_SLACK_RESPONSE_URL_PREFIX: slack.responseUrlPrefix, CHALLENGE_SLACK_POLL_MS: '50',
+    CHALLENGE_SLACK_ACK_BUDGET_MS: String(ackBudgetMs),
+    CHALLENGE_ALLOW_HTTP_CALLBACKS: 'true', CHALLENGE_ALLOW_LOOPBACK_CALLBACKS: 'true',
+    CHALLENGE_ALLOW_HTTP_IDP: 'true', CHALLENGE_ALLOW_LOOPBACK_IDP: 'true',
+    CHALLENGE_WEBHOOK_POLL_MS: '50', CHALLENGE_EXPIRY_SWEEP_MS: '200', CHALLENGE_LOG_LEVEL: 'info',
+  };
+  server = await startServer(binary, serverEnv, base, (d) => { serverLog += d; }, waitFor);
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (op) {
-    op.child.kill('SIGTERM');
-    await new Promise((r) => op.child.once('exit', r));
-  }
+  await stopChild(server);
+  await stopChild(op?.child);
   await slack?.close();
   receiver?.close();
   if (database) psql(`DROP DATABASE IF EXISTS "${new URL(database).pathname.slice(1)}" WITH (FORCE)`, sharedDatabase);

@@ -6,18 +6,16 @@
 // Needs CHAL_BINARY, CHAL_TEST_DATABASE_URL and /usr/bin/chromium; scripts/test provides them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createGuideReceiver } from '../e2e_node/guide_verifiers.mjs';
 import { freePort, waitFor as waitUntil } from '../e2e_node/live_helpers.mjs';
+import { launchChromium, startFixture, startServer, stopChild } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const binary = process.env.CHAL_BINARY;
 const database = process.env.CHAL_TEST_DATABASE_URL;
 const masterKey = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
@@ -66,29 +64,7 @@ function psql(sql) {
   return execFileSync('psql', [database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
 }
 
-// Starts a fixture script that prints one JSON line when ready.
-async function startFixture(script, args = []) {
-  const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} not ready in 15 s: ${stderr}`)), 15000);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (line) { clearTimeout(timer); resolve(JSON.parse(line)); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited ${code}: ${stderr}`)); });
-  });
-  return { child, ...ready };
-}
 
-async function stopFixture(fixture) {
-  if (!fixture) return;
-  fixture.child.kill('SIGTERM');
-  await new Promise((r) => fixture.child.once('exit', r));
-}
 
 async function spoilNextSamlResponse(mode) {
   const res = await fetch(`${samlIdp.admin_url}/next-response`, {
@@ -185,37 +161,24 @@ before(async () => {
     writeFileSync(path.join(keyDir, name), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   }
 
-  server = spawn(binary, ['serve'], {
-    env: {
-      ...env, CHALLENGE_PORT: String(port), CHALLENGE_PUBLIC_BASE_URL: base,
-      CHALLENGE_ALLOW_HTTP_CALLBACKS: 'true', CHALLENGE_ALLOW_LOOPBACK_CALLBACKS: 'true',
-      CHALLENGE_ALLOW_HTTP_IDP: 'true', CHALLENGE_ALLOW_LOOPBACK_IDP: 'true',
-      CHALLENGE_WEBHOOK_POLL_MS: '50', CHALLENGE_EXPIRY_SWEEP_MS: '200', CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS: '2',
-      CHALLENGE_RECEIPT_KEY_FILE: path.join(keyDir, 'receipt.pem'),
-      CHALLENGE_RECEIPT_RETIRED_KEY_FILES: path.join(keyDir, 'retired.pem'), CHALLENGE_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  await waitFor(async () => {
-    try { return (await fetch(`${base}/healthz`)).ok; } catch { return false; }
-  }, 15000, 'the server to start');
+  const serverEnv = {
+    ...env, CHALLENGE_PORT: String(port), CHALLENGE_PUBLIC_BASE_URL: base,
+    CHALLENGE_ALLOW_HTTP_CALLBACKS: 'true', CHALLENGE_ALLOW_LOOPBACK_CALLBACKS: 'true',
+    CHALLENGE_ALLOW_HTTP_IDP: 'true', CHALLENGE_ALLOW_LOOPBACK_IDP: 'true',
+    CHALLENGE_WEBHOOK_POLL_MS: '50', CHALLENGE_EXPIRY_SWEEP_MS: '200', CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS: '2',
+    CHALLENGE_RECEIPT_KEY_FILE: path.join(keyDir, 'receipt.pem'),
+    CHALLENGE_RECEIPT_RETIRED_KEY_FILES: path.join(keyDir, 'retired.pem'), CHALLENGE_LOG_LEVEL: 'info',
+  };
+  server = await startServer(binary, serverEnv, base, (d) => { serverLog += d; }, waitFor);
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  await stopFixture(op);
-  await stopFixture(samlIdp);
+  await stopChild(server);
+  await stopChild(op?.child);
+  await stopChild(samlIdp?.child);
   receiver?.close();
 });
 
