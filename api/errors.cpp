@@ -46,6 +46,7 @@ api_error error_for(core::errc e) {
         case errc::login_expired:
         case errc::login_nonce_mismatch:
         case errc::login_malformed:
+        case errc::login_subject_mismatch:
             return {401, "Your sign-in could not be confirmed. Nothing was changed; please try again"};
         case errc::login_not_fresh:
             return {401, "Your identity provider did not ask you to sign in again. Nothing was changed; please try again"};
@@ -53,6 +54,11 @@ api_error error_for(core::errc e) {
             return {401, "Your sign-in did not use the required method (for example multi-factor). Nothing was changed"};
         case errc::login_identity_missing:
             return {401, "Your identity provider did not say who signed in. Nothing was changed"};
+        case errc::login_email_unverified:
+            return {401, "Your identity provider has not confirmed your email address, so it cannot prove who you are. "
+                         "Nothing was changed; contact your support team"};
+        case errc::login_already_proven:
+            return {409, "The target has already signed in; the challenge is being completed as verified"};
     }
     return {500, "Internal server error"};
 }

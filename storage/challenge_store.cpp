@@ -115,6 +115,7 @@ constexpr pg::query transition_challenge{"transition_challenge",
     "    FROM prior"
     "    WHERE c.id = prior.id AND prior.status = ANY($12::text[])"
     "      AND (CASE WHEN $13 THEN c.expires_at > $5 ELSE c.expires_at <= $5 END)"
+    "      AND (NOT $16 OR c.authenticated_at IS NULL)"
     "    RETURNING " CHAL_CHALLENGE_COLUMNS ", prior.status AS status_before),"
     " audit AS ("
     "    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at)"
@@ -473,7 +474,8 @@ boost::asio::awaitable<core::result<core::challenge>> challenge_store::transitio
         .add_text_array(from)
         .add(rule.requires_unexpired)
         .add(actor)
-        .add(core::to_string(event));
+        .add(core::to_string(event))
+        .add(rule.refused_once_login_proven);
 
     auto tx = co_await db_.begin();
     auto rows = co_await tx.execute(transition_challenge, p);

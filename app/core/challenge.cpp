@@ -15,13 +15,13 @@ constexpr std::array only_in_progress{in_progress};
 // `start` only moves initiated -> in-progress; opening the link twice is not an error for the
 // page, which reads the current state itself.
 constexpr std::array rules{
-    transition_rule{challenge_event::start, only_initiated, in_progress, std::nullopt, true},
-    transition_rule{challenge_event::verify, live, verified, std::nullopt, true},
-    transition_rule{challenge_event::fail_identity_mismatch, live, failed, failure_reason::identity_mismatch, true},
-    transition_rule{challenge_event::fail_authentication, live, failed, failure_reason::authentication_failed, true},
-    transition_rule{challenge_event::report_incident, live, failed, failure_reason::incident_reported, true},
-    transition_rule{challenge_event::cancel, live, failed, failure_reason::canceled, true},
-    transition_rule{challenge_event::expire, live, expired, std::nullopt, false},
+    transition_rule{challenge_event::start, only_initiated, in_progress, std::nullopt, true, false},
+    transition_rule{challenge_event::verify, live, verified, std::nullopt, true, false},
+    transition_rule{challenge_event::fail_identity_mismatch, live, failed, failure_reason::identity_mismatch, true, true},
+    transition_rule{challenge_event::fail_authentication, live, failed, failure_reason::authentication_failed, true, true},
+    transition_rule{challenge_event::report_incident, live, failed, failure_reason::incident_reported, true, true},
+    transition_rule{challenge_event::cancel, live, failed, failure_reason::canceled, true, true},
+    transition_rule{challenge_event::expire, live, expired, std::nullopt, false, true},
 };
 
 }  // namespace
@@ -111,6 +111,7 @@ const transition_rule& rule_for(challenge_event e) noexcept {
 result<challenge> apply(const challenge& c, challenge_event e, timestamp now) {
     const transition_rule& rule = rule_for(e);
     if (is_terminal(c.status)) return errc::challenge_already_finished;
+    if (rule.refused_once_login_proven && c.authenticated_at) return errc::login_already_proven;
     const bool past_expiry = now >= c.expires_at;
     if (rule.requires_unexpired && past_expiry) return errc::challenge_expired;
     if (!rule.requires_unexpired && !past_expiry) return errc::invalid_transition;

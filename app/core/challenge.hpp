@@ -78,13 +78,17 @@ struct transition_rule {
     challenge_status to;
     std::optional<failure_reason> reason;
     bool requires_unexpired;  // every event but `expire` needs expires_at still ahead
+    // A proven login (authenticated_at) ends as verified: a late second answer, a racing incident
+    // report, a cancel or the deadline may not turn it into anything else.
+    bool refused_once_login_proven;
 };
 
 const transition_rule& rule_for(challenge_event e) noexcept;
 
 // What applying `e` at `now` to `c` yields, or why it cannot: challenge_already_finished for a
-// terminal challenge, challenge_expired for a live one past its expiry, invalid_transition for
-// any other disallowed move. Never throws.
+// terminal challenge, login_already_proven for one a login proved (see transition_rule),
+// challenge_expired for a live one past its expiry, invalid_transition for any other disallowed
+// move. Never throws.
 result<challenge> apply(const challenge& c, challenge_event e, timestamp now);
 
 // Whether the outcome of a challenge from this origin travels as a signed webhook callback.

@@ -44,6 +44,9 @@ public:
             case errc::login_acr_insufficient: return "the login did not meet the required assurance level";
             case errc::login_identity_missing: return "the login did not say who signed in";
             case errc::login_malformed: return "the login token is malformed";
+            case errc::login_email_unverified: return "the identity provider has not verified the email it asserted";
+            case errc::login_subject_mismatch: return "the UserInfo response is about another subject";
+            case errc::login_already_proven: return "a login already proved the target";
         }
         return "unknown chal.core error";
     }

@@ -46,6 +46,9 @@ enum class errc {
     login_acr_insufficient,
     login_identity_missing,
     login_malformed,
+    login_email_unverified,   // the IdP did not vouch for the email it asserted
+    login_subject_mismatch,   // UserInfo described someone other than the ID token's subject
+    login_already_proven,     // a login proved the target; the challenge is turning verified
 };
 
 const boost::system::error_category& error_category() noexcept;

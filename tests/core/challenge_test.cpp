@@ -91,3 +91,15 @@ TEST(challenge_lifecycle, only_slash_command_challenges_skip_callbacks) {
     EXPECT_TRUE(sends_callbacks(challenge_origin::slack_api));
     EXPECT_FALSE(sends_callbacks(challenge_origin::slack_command));
 }
+
+TEST(challenge_lifecycle, a_proven_login_is_never_turned_into_a_failure) {
+    auto proven = sample_challenge(challenge_status::in_progress);
+    proven.authenticated_at = during;
+    for (auto event : {challenge_event::fail_identity_mismatch, challenge_event::fail_authentication,
+                       challenge_event::report_incident, challenge_event::cancel}) {
+        EXPECT_EQ(apply(proven, event, during).error(), errc::login_already_proven) << to_string(event);
+    }
+    EXPECT_EQ(apply(proven, challenge_event::expire, after_expiry).error(), errc::login_already_proven);
+    auto unproven = sample_challenge(challenge_status::in_progress);
+    EXPECT_TRUE(apply(unproven, challenge_event::report_incident, during).has_value());
+}

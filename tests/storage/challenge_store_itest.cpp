@@ -845,5 +845,24 @@ TEST_F(challenge_store_itest, a_proven_challenge_finishes_once_with_one_callback
     EXPECT_TRUE(run(challenges.awaiting_details(c.expires_at + 1h, 10)).empty());
 }
 
-}  // namespace chal::storage
 
+
+TEST_F(challenge_store_itest, a_proven_login_is_not_flipped_to_failed_by_a_late_answer_report_or_cancel) {
+    const auto t = make_tenant();
+    const auto c = insert(sample_challenge(t));
+    ASSERT_TRUE(move(c, challenge_event::start, t0 + 1min));
+    ASSERT_TRUE(run(challenges.record_login(c.id, login_record{"oidc", "{}", std::nullopt}, "target", t0 + 2min)));
+    for (auto event : {challenge_event::fail_identity_mismatch, challenge_event::fail_authentication,
+                       challenge_event::report_incident, challenge_event::cancel}) {
+        auto refused = run(challenges.transition(std::nullopt, c.id, event, {}, "target", t0 + 3min));
+        ASSERT_FALSE(refused) << core::to_string(event);
+        EXPECT_EQ(refused.error(), core::errc::login_already_proven) << core::to_string(event);
+    }
+    const auto stored = run(challenges.find(t.tenant.id, c.id));
+    EXPECT_EQ(stored->status, challenge_status::in_progress);
+    EXPECT_FALSE(stored->failure);
+    EXPECT_TRUE(deliveries_for(c.id).empty()) << "no failure callback was queued";
+    EXPECT_TRUE(run(challenges.finalize_verified(c.id, "{}", "r", "target", t0 + 4min)));
+}
+
+}  // namespace chal::storage
