@@ -9,15 +9,17 @@ namespace {
 constexpr pg::query select_verification_settings{"select_verification_settings", R"sql(
     SELECT auth_mode, oidc_issuer, oidc_client_id, oidc_client_secret_sealed, oidc_scopes, oidc_identity_claim,
            oidc_required_acr, saml_idp_metadata, additional_context_enabled, support_email, support_phone,
-           support_slack_channel, support_portal_url
+           support_slack_channel, support_portal_url, oidc_email_verified_absent, saml_identity_attribute,
+           saml_required_authn_context
     FROM tenant_verification_settings WHERE tenant_id = $1)sql"};
 
 constexpr pg::query upsert_verification_settings{"upsert_verification_settings", R"sql(
     INSERT INTO tenant_verification_settings (
         tenant_id, auth_mode, oidc_issuer, oidc_client_id, oidc_client_secret_sealed, oidc_scopes, oidc_identity_claim,
         oidc_required_acr, saml_idp_metadata, additional_context_enabled, support_email, support_phone,
-        support_slack_channel, support_portal_url, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
+        support_slack_channel, support_portal_url, oidc_email_verified_absent, saml_identity_attribute,
+        saml_required_authn_context, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
     ON CONFLICT (tenant_id) DO UPDATE SET
         auth_mode = EXCLUDED.auth_mode, oidc_issuer = EXCLUDED.oidc_issuer, oidc_client_id = EXCLUDED.oidc_client_id,
         oidc_client_secret_sealed = EXCLUDED.oidc_client_secret_sealed, oidc_scopes = EXCLUDED.oidc_scopes,
@@ -25,37 +27,46 @@ constexpr pg::query upsert_verification_settings{"upsert_verification_settings",
         saml_idp_metadata = EXCLUDED.saml_idp_metadata,
         additional_context_enabled = EXCLUDED.additional_context_enabled, support_email = EXCLUDED.support_email,
         support_phone = EXCLUDED.support_phone, support_slack_channel = EXCLUDED.support_slack_channel,
-        support_portal_url = EXCLUDED.support_portal_url, updated_at = now())sql"};
+        support_portal_url = EXCLUDED.support_portal_url,
+        oidc_email_verified_absent = EXCLUDED.oidc_email_verified_absent,
+        saml_identity_attribute = EXCLUDED.saml_identity_attribute,
+        saml_required_authn_context = EXCLUDED.saml_required_authn_context, updated_at = now())sql"};
 
 constexpr pg::query insert_verification_flow{"insert_verification_flow", R"sql(
     INSERT INTO verification_flows (id, challenge_id, tenant_id, browser_hash, method, saml_request_id, target_response,
-                                    created_at, expires_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))sql"};
+                                    created_at, expires_at, oidc_issuer, oidc_client_id, acs_binding_hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))sql"};
 
-#define CHAL_FLOW_COLUMNS \
-    "id, challenge_id, tenant_id, method, saml_request_id, target_response, created_at, expires_at, saml_answer::text"
+#define CHAL_FLOW_COLUMNS                                                                                      \
+    "id, challenge_id, tenant_id, method, saml_request_id, target_response, created_at, expires_at, saml_answer::text," \
+    " oidc_issuer, oidc_client_id, acs_binding_hash"
 
+// Whoever presents the flow uses it up; only the browser that started it gets it back.
 constexpr pg::query consume_verification_flow{"consume_verification_flow",
     "UPDATE verification_flows SET consumed_at = $3"
-    " WHERE id = $1 AND browser_hash = $2 AND consumed_at IS NULL AND expires_at > $3"
-    " RETURNING " CHAL_FLOW_COLUMNS};
+    " WHERE id = $1 AND consumed_at IS NULL AND expires_at > $3 AND (NOT $4 OR saml_answer IS NOT NULL)"
+    " RETURNING " CHAL_FLOW_COLUMNS ", browser_hash = $2 AS same_browser"};
+
+constexpr pg::query spend_verification_flow{"spend_verification_flow",
+    "UPDATE verification_flows SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL"};
 
 constexpr pg::query select_open_flow{"select_open_flow",
     "SELECT " CHAL_FLOW_COLUMNS " FROM verification_flows WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2"};
 
 constexpr pg::query park_saml_answer{"park_saml_answer",
-    "UPDATE verification_flows SET saml_answer = $2::jsonb"
-    " WHERE id = $1 AND method = 'saml' AND consumed_at IS NULL AND expires_at > $3 AND saml_answer IS NULL"};
+    "UPDATE verification_flows SET saml_answer = $3::jsonb"
+    " WHERE id = $1 AND method = 'saml' AND acs_binding_hash = $2 AND consumed_at IS NULL AND expires_at > $4"
+    "   AND saml_answer IS NULL"};
 
 constexpr pg::query explain_verification_flow{"explain_verification_flow",
-    "SELECT browser_hash = $2 AS same_browser, consumed_at IS NOT NULL AS used, expires_at <= $3 AS expired"
+    "SELECT consumed_at IS NOT NULL AS used, expires_at <= $2 AS expired, saml_answer IS NULL AS unanswered"
     " FROM verification_flows WHERE id = $1"};
 
 #undef CHAL_FLOW_COLUMNS
 
 constexpr pg::query insert_seen_assertion{"insert_seen_assertion", R"sql(
-    INSERT INTO saml_seen_assertions (assertion_id, tenant_id, expires_at) VALUES ($1, $2, $3)
-    ON CONFLICT (assertion_id) DO NOTHING)sql"};
+    INSERT INTO saml_seen_assertions (issuer, assertion_id, tenant_id, expires_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (issuer, assertion_id) DO NOTHING)sql"};
 
 constexpr pg::query prune_verification_rows{"prune_verification_rows", R"sql(
     WITH flows AS (DELETE FROM verification_flows WHERE expires_at <= $1::timestamptz - interval '1 day' RETURNING 1),
@@ -73,6 +84,9 @@ verification_flow flow_from(const pg::row& r) {
     f.created_at = r.get<core::timestamp>(6);
     f.expires_at = r.get<core::timestamp>(7);
     f.saml_answer_json = r.get<std::optional<std::string>>(8);
+    f.oidc_issuer = r.get<std::optional<std::string>>(9);
+    f.oidc_client_id = r.get<std::optional<std::string>>(10);
+    f.acs_binding_hash = r.get_optional_bytea(11);
     return f;
 }
 
@@ -103,6 +117,11 @@ boost::asio::awaitable<verification_settings> verification_store::settings(std::
     s.support.phone = r.get<std::optional<std::string>>(10);
     s.support.slack_channel = r.get<std::optional<std::string>>(11);
     s.support.portal_url = r.get<std::optional<std::string>>(12);
+    const auto absent = core::parse_email_verified_absent(r.get<std::string>(13));
+    if (!absent) throw std::logic_error("unexpected oidc_email_verified_absent in tenant_verification_settings");
+    s.oidc_email_verified_absent = *absent;
+    s.saml_identity_attribute = r.get<std::optional<std::string>>(14);
+    s.saml_required_authn_context = r.get<std::optional<std::string>>(15);
     co_return s;
 }
 
@@ -122,7 +141,10 @@ boost::asio::awaitable<void> verification_store::save_settings(verification_sett
         .add(s.support.email)
         .add(s.support.phone)
         .add(s.support.slack_channel)
-        .add(s.support.portal_url);
+        .add(s.support.portal_url)
+        .add(core::to_string(s.oidc_email_verified_absent))
+        .add(s.saml_identity_attribute)
+        .add(s.saml_required_authn_context);
     co_await db_.execute(upsert_verification_settings, p);
 }
 
@@ -131,27 +153,39 @@ boost::asio::awaitable<void> verification_store::create_flow(verification_flow f
     p.add(flow.id).add(flow.challenge_id).add(flow.tenant_id);
     p.add_bytea(flow.browser_hash);
     p.add(flow.method).add(flow.saml_request_id).add(flow.target_response).add(flow.created_at).add(flow.expires_at);
+    p.add(flow.oidc_issuer).add(flow.oidc_client_id);
+    if (flow.acs_binding_hash) {
+        p.add_bytea(*flow.acs_binding_hash);
+    } else {
+        p.add_null();
+    }
     co_await db_.execute(insert_verification_flow, p);
 }
 
 boost::asio::awaitable<std::variant<verification_flow, flow_refusal>> verification_store::consume_flow(
-    std::string flow_id, std::string browser_hash, core::timestamp now
+    std::string flow_id, std::string browser_hash, core::timestamp now, flow_use use
 ) {
     pg::params p;
     p.add(flow_id);
     p.add_bytea(browser_hash);
     p.add(now);
+    p.add(use == flow_use::saml_answered);
     auto rows = co_await db_.execute(consume_verification_flow, p);
     if (rows.size() == 1) {
+        if (!rows[0].get<bool>(12)) co_return flow_refusal::other_browser;
         auto f = flow_from(rows[0]);
         f.browser_hash = browser_hash;
         co_return f;
     }
-    auto why = co_await db_.execute(explain_verification_flow, p);
+    auto why = co_await db_.execute(explain_verification_flow, pg::params{}.add(flow_id).add(now));
     if (why.size() == 0) co_return flow_refusal::unknown;
-    if (!why[0].get<bool>(0)) co_return flow_refusal::other_browser;
-    if (why[0].get<bool>(1)) co_return flow_refusal::used;
-    co_return flow_refusal::expired;
+    if (why[0].get<bool>(0)) co_return flow_refusal::used;
+    if (why[0].get<bool>(1)) co_return flow_refusal::expired;
+    co_return flow_refusal::unanswered;
+}
+
+boost::asio::awaitable<void> verification_store::spend_flow(std::string flow_id, core::timestamp now) {
+    co_await db_.execute(spend_verification_flow, pg::params{}.add(flow_id).add(now));
 }
 
 boost::asio::awaitable<std::optional<verification_flow>> verification_store::find_open_flow(
@@ -163,16 +197,22 @@ boost::asio::awaitable<std::optional<verification_flow>> verification_store::fin
 }
 
 boost::asio::awaitable<bool> verification_store::record_saml_answer(
-    std::string flow_id, std::string answer_json, core::timestamp now
+    std::string flow_id, std::string acs_binding_hash, std::string answer_json, core::timestamp now
 ) {
-    auto done = co_await db_.execute(park_saml_answer, pg::params{}.add(flow_id).add(answer_json).add(now));
+    pg::params p;
+    p.add(flow_id);
+    p.add_bytea(acs_binding_hash);
+    p.add(answer_json).add(now);
+    auto done = co_await db_.execute(park_saml_answer, p);
     co_return done.affected_rows() == 1;
 }
 
 boost::asio::awaitable<bool> verification_store::remember_assertion(
-    std::string assertion_id, std::string tenant_id, core::timestamp expires_at
+    std::string issuer, std::string assertion_id, std::string tenant_id, core::timestamp expires_at
 ) {
-    auto done = co_await db_.execute(insert_seen_assertion, pg::params{}.add(assertion_id).add(tenant_id).add(expires_at));
+    auto done = co_await db_.execute(
+        insert_seen_assertion, pg::params{}.add(issuer).add(assertion_id).add(tenant_id).add(expires_at)
+    );
     co_return done.affected_rows() == 1;
 }
 

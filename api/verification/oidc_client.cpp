@@ -38,8 +38,10 @@ std::string form_encode(std::string_view value) {
 
 }  // namespace
 
-oidc_client::oidc_client(http::client& client, std::chrono::seconds metadata_ttl)
-    : client_(client), metadata_ttl_(metadata_ttl) {}
+oidc_client::oidc_client(
+    http::client& client, bool allow_http, std::chrono::seconds metadata_ttl, std::chrono::seconds jwks_ttl
+)
+    : client_(client), allow_http_(allow_http), metadata_ttl_(metadata_ttl), jwks_ttl_(jwks_ttl) {}
 
 boost::asio::awaitable<oidc_result<oidc_provider>> oidc_client::discover(std::string issuer) {
     const auto now = std::chrono::steady_clock::now();
@@ -54,27 +56,14 @@ boost::asio::awaitable<oidc_result<oidc_provider>> oidc_client::discover(std::st
     auto sent = co_await client_.send(std::move(req));
     if (!sent) co_return oidc_failure{"discovery request failed: " + sent.error().message()};
     if (sent->status != 200) co_return oidc_failure{"discovery answered HTTP " + std::to_string(sent->status)};
-    auto doc = json_object_of(sent->body);
-    if (!doc) co_return oidc_failure{"discovery document is not a JSON object"};
-    oidc_provider p;
-    p.issuer = string_member(*doc, "issuer");
-    p.authorization_endpoint = string_member(*doc, "authorization_endpoint");
-    p.token_endpoint = string_member(*doc, "token_endpoint");
-    p.jwks_uri = string_member(*doc, "jwks_uri");
-    // OIDC Discovery 4.3: the document's issuer must be exactly the configured one.
-    if (p.issuer != issuer) co_return oidc_failure{"discovery issuer " + p.issuer + " differs from the configured one"};
-    if (p.authorization_endpoint.empty() || p.token_endpoint.empty() || p.jwks_uri.empty())
-        co_return oidc_failure{"discovery document lacks an endpoint"};
-    if (const auto* methods = doc->if_contains("token_endpoint_auth_methods_supported"); methods && methods->is_array()) {
-        bool basic = false;
-        for (const auto& m : methods->as_array()) basic = basic || (m.is_string() && m.as_string() == "client_secret_basic");
-        p.supports_client_secret_basic = basic;
-    }
+    auto parsed = core::parse_provider_metadata(sent->body, issuer, allow_http_);
+    if (auto* refused = std::get_if<oidc_failure>(&parsed)) co_return *refused;
+    const auto& p = std::get<oidc_provider>(parsed);
     providers_.insert_or_assign(issuer, cached_provider{p, now});
     co_return p;
 }
 
-boost::asio::awaitable<oidc_result<std::string>> oidc_client::exchange_code(
+boost::asio::awaitable<oidc_result<core::oidc_tokens>> oidc_client::exchange_code(
     oidc_provider provider, std::string client_id, std::string client_secret, std::string code,
     std::string redirect_uri, std::string code_verifier
 ) {
@@ -101,10 +90,22 @@ boost::asio::awaitable<oidc_result<std::string>> oidc_client::exchange_code(
         co_return oidc_failure{"token endpoint answered HTTP " + std::to_string(sent->status) +
                                (error.empty() ? "" : " error=" + error)};
     }
-    if (!doc) co_return oidc_failure{"token response is not a JSON object"};
-    auto id_token = string_member(*doc, "id_token");
-    if (id_token.empty()) co_return oidc_failure{"token response has no id_token"};
-    co_return id_token;
+    co_return core::parse_token_response(sent->body);
+}
+
+boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::userinfo(
+    oidc_provider provider, std::string access_token
+) {
+    if (!provider.userinfo_endpoint) co_return oidc_failure{"the provider advertises no userinfo_endpoint"};
+    http::outgoing_request req;
+    req.url = *provider.userinfo_endpoint;
+    req.total_timeout = idp_timeout;
+    req.headers.emplace_back("Authorization", "Bearer " + access_token);
+    req.headers.emplace_back("Accept", "application/json");
+    auto sent = co_await client_.send(std::move(req));
+    if (!sent) co_return oidc_failure{"UserInfo request failed: " + sent.error().message()};
+    if (sent->status != 200) co_return oidc_failure{"UserInfo answered HTTP " + std::to_string(sent->status)};
+    co_return core::parse_userinfo_response(sent->body, sent->header("Content-Type").value_or(""));
 }
 
 boost::asio::awaitable<oidc_result<crypto::jose::public_key_set>> oidc_client::fetch_keys(std::string jwks_uri) {
@@ -127,7 +128,7 @@ boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::verified_c
     static constexpr std::array<std::string_view, 2> allowed{"RS256", "ES256"};
     const auto now = std::chrono::steady_clock::now();
     auto cached = keys_.find(provider.jwks_uri);
-    const bool fresh = cached != keys_.end() && now - cached->second.fetched < metadata_ttl_;
+    const bool fresh = cached != keys_.end() && now - cached->second.fetched < jwks_ttl_;
     crypto::jose::public_key_set keys;
     if (fresh) {
         keys = cached->second.keys;

@@ -1,8 +1,10 @@
-// The OIDC relying party's network side: discovery, the code-for-token exchange and ID token
-// signatures through the provider's JWKS (cached; refetched once when a token names an
-// unknown key, at most every few seconds). Claims are judged by core::check_id_token_claims.
+// The OIDC relying party's network side: discovery, the code-for-token exchange, UserInfo and
+// ID token signatures through the provider's JWKS (cached for a few minutes, so a key the
+// provider withdrew stops working soon; refetched once when a token names an unknown key, at
+// most every second). Documents are judged in app/core/oidc and claims in core::verification.
 #pragma once
 
+#include "app/core/oidc.hpp"
 #include "app/core/time.hpp"
 #include "app/crypto/jose.hpp"
 #include "app/http/client.hpp"
@@ -13,41 +15,40 @@
 #include <chrono>
 #include <map>
 #include <string>
-#include <variant>
 
 namespace chal::api {
 
-struct oidc_provider {
-    std::string issuer;
-    std::string authorization_endpoint;
-    std::string token_endpoint;
-    std::string jwks_uri;
-    bool supports_client_secret_basic = true;
-};
+using oidc_provider = core::oidc_provider_metadata;
 
 // Why a step failed, for the log (never shown to the target verbatim, never holding secrets).
-struct oidc_failure {
-    std::string reason;
-};
+using oidc_failure = core::oidc_refusal;
 
 template <class T>
-using oidc_result = std::variant<T, oidc_failure>;
+using oidc_result = core::oidc_parsed<T>;
 
 class oidc_client {
 public:
-    explicit oidc_client(http::client& client, std::chrono::seconds metadata_ttl = std::chrono::hours{1});
+    // `allow_http`: the development setting that lets a provider's endpoints be plain http.
+    explicit oidc_client(
+        http::client& client, bool allow_http = false, std::chrono::seconds metadata_ttl = std::chrono::hours{1},
+        std::chrono::seconds jwks_ttl = std::chrono::minutes{5}
+    );
 
     boost::asio::awaitable<oidc_result<oidc_provider>> discover(std::string issuer);
 
-    // The token endpoint's id_token for `code` (client_secret_basic, or _post when the provider
+    // The token endpoint's tokens for `code` (client_secret_basic, or _post when the provider
     // lists only that), with the PKCE verifier.
-    boost::asio::awaitable<oidc_result<std::string>> exchange_code(
+    boost::asio::awaitable<oidc_result<core::oidc_tokens>> exchange_code(
         oidc_provider provider, std::string client_id, std::string client_secret, std::string code,
         std::string redirect_uri, std::string code_verifier
     );
 
     // The ID token's claims once its signature checks out (RS256 or ES256) against the JWKS.
     boost::asio::awaitable<oidc_result<boost::json::object>> verified_claims(oidc_provider provider, std::string id_token);
+
+    // The UserInfo endpoint's claims for an access token (OIDC Core 5.3). The caller checks
+    // that their `sub` is the ID token's (core::check_userinfo_subject).
+    boost::asio::awaitable<oidc_result<boost::json::object>> userinfo(oidc_provider provider, std::string access_token);
 
 private:
     struct cached_provider {
@@ -62,7 +63,9 @@ private:
     boost::asio::awaitable<oidc_result<crypto::jose::public_key_set>> fetch_keys(std::string jwks_uri);
 
     http::client& client_;
+    bool allow_http_;
     std::chrono::seconds metadata_ttl_;
+    std::chrono::seconds jwks_ttl_;
     std::map<std::string, cached_provider> providers_;
     std::map<std::string, cached_keys> keys_;
 };

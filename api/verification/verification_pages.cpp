@@ -218,15 +218,15 @@ std::string verification_pages::client_ip(const http::request_context& ctx) cons
 }
 
 std::string verification_pages::login_json(
-    const http::request_context& ctx, const browser_session& b, std::string_view method, const std::string& subject,
-    const std::string& identity, const std::optional<std::string>& acr, std::optional<core::timestamp> auth_time
+    const http::request_context& ctx, const browser_session& b, const login_facts& login
 ) const {
     boost::json::object o;
-    o["method"] = method;
-    o["subject"] = subject;
-    o["identity"] = identity;
-    o["acr"] = acr ? boost::json::value(*acr) : nullptr;
-    o["auth_time"] = auth_time ? boost::json::value(core::format_rfc3339(*auth_time)) : nullptr;
+    o["method"] = login.method;
+    o["issuer"] = login.issuer;
+    o["subject"] = login.subject;
+    o["identity"] = login.identity;
+    o["acr"] = login.acr ? boost::json::value(*login.acr) : nullptr;
+    o["auth_time"] = login.auth_time ? boost::json::value(core::format_rfc3339(*login.auth_time)) : nullptr;
     o["browser"] = crypto::hex_encode(b.hash);
     o["ip"] = client_ip(ctx);
     o["user_agent"] = std::string(ctx.req[bh::field::user_agent]).substr(0, 512);
@@ -241,8 +241,8 @@ boost::asio::awaitable<http::response> verification_pages::start(http::request_c
     const auto& settings = link.settings;
     const auto now = link.now;
     if (link.state != core::link_state::open) co_return state_page(link.state, c, settings.support);
-
-    co_await start_if_new(link);
+    // Opening the link changes nothing: chat unfurlers and mail scanners fetch links too. The
+    // challenge starts when the target acts (Verify or Report).
 
     std::string main = "<h1>Is this you?</h1><p>Someone asked you to confirm your identity before they act.</p><dl>";
     main += "<dt>Requested by</dt><dd>" + html_escape(c->requester_id) + "</dd>";
@@ -293,7 +293,8 @@ boost::asio::awaitable<http::response> verification_pages::verify(http::request_
             co_return message_page(e.status, "Verification is not available", e.message, settings.support);
         }
         case core::auth_mode::none: {
-            storage::login_record login{"none", login_json(ctx, b, "none", {}, {}, std::nullopt, now), target_response};
+            const login_facts click_through{"none", {}, {}, {}, std::nullopt, std::nullopt};
+            storage::login_record login{"none", login_json(ctx, b, click_through), target_response};
             auto proven = co_await deps_.challenges.record_login(c->id, login, "target", now);
             if (!proven) co_return state_page(core::link_state::finished, c, settings.support);
             co_return redirect_response("/challenge/verified/" + c->id);
@@ -326,7 +327,8 @@ boost::asio::awaitable<http::response> verification_pages::begin_oidc(
     flow.target_response = std::move(target_response);
     flow.created_at = now;
     flow.expires_at = now + settings_.flow_lifetime;
-    co_await deps_.verification.create_flow(flow);
+    flow.oidc_issuer = *s.oidc_issuer;
+    flow.oidc_client_id = *s.oidc_client_id;
 
     std::string url = provider.authorization_endpoint;
     url += url.find('?') == std::string::npos ? '?' : '&';
@@ -337,8 +339,12 @@ boost::asio::awaitable<http::response> verification_pages::begin_oidc(
     url += "&nonce=" + b.derive("nonce", flow.id);
     url += "&code_challenge=" + crypto::jose::pkce_challenge_s256(b.derive("pkce", flow.id));
     url += "&code_challenge_method=S256&prompt=login&max_age=0";
+    // OIDC Core 3.1.2.1: ask for the class the tenant will require, so the provider steps up.
+    if (s.oidc_required_acr) url += "&acr_values=" + http::url_component(*s.oidc_required_acr);
     if (const auto email = core::expected_identity(c); !email.empty() && email.find('@') != std::string_view::npos)
         url += "&login_hint=" + http::url_component(email);
+    if (!core::is_safe_redirect_url(url, settings_.allow_http_idp)) co_return unsafe_sign_in_page(c, "oidc", s.support);
+    co_await deps_.verification.create_flow(flow);
     co_return redirect_response(url);
 }
 
@@ -351,6 +357,8 @@ boost::asio::awaitable<http::response> verification_pages::oidc_callback(http::r
         co_return message_page(400, "This sign-in cannot be used", "The answer from the sign-in page is incomplete. Nothing was changed.", no_support);
     if (b.fresh) co_return no_cookie_page(no_support);
     const auto now = deps_.clock();
+    // Spent whatever follows: a refused answer (another browser, a bad token) can never be
+    // presented again, in this browser or any other.
     auto consumed = co_await deps_.verification.consume_flow(state, b.hash, now);
     if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) co_return flow_refused_page(static_cast<int>(*refused));
     co_return co_await complete_oidc(ctx, std::get<storage::verification_flow>(consumed), b);
@@ -365,6 +373,10 @@ http::response verification_pages::flow_refused_page(int refusal) {
                                 none);
         case storage::flow_refusal::used:
             return message_page(409, "This sign-in was already used", "Open the link again to start over. Nothing was changed.", none);
+        case storage::flow_refusal::unanswered:
+            return message_page(409, "This sign-in is not finished",
+                                "Your sign-in page has not answered yet. Open the link again to start over. Nothing was changed.",
+                                none);
         case storage::flow_refusal::expired:
         case storage::flow_refusal::unknown: break;
     }
@@ -383,25 +395,48 @@ http::response verification_pages::login_refused_page(
 
 boost::asio::awaitable<http::response> verification_pages::conclude_login(
     const http::request_context& ctx, const core::challenge& c, const storage::verification_settings& s,
-    const browser_session& b, std::string method, std::string subject, std::string identity,
-    std::optional<std::string> acr, std::optional<core::timestamp> auth_time, std::optional<std::string> target_response
+    const browser_session& b, login_facts login, std::optional<std::string> target_response
 ) {
     const auto now = deps_.clock();
-    if (!core::identity_matches(c, identity)) {
+    if (!core::identity_matches(c, login.identity)) {
         storage::transition_details details;
-        details.auth_method = method;
-        co_await deps_.challenges.transition(std::nullopt, c.id, core::challenge_event::fail_identity_mismatch, details, "target", now);
+        details.auth_method = login.method;
+        auto failed = co_await deps_.challenges.transition(
+            std::nullopt, c.id, core::challenge_event::fail_identity_mismatch, details, "target", now
+        );
+        // A login already proved the target (another tab, a moment ago): it stands.
+        if (!failed) co_return co_await current_state_page(c.id, s.support);
         if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
         co_return message_page(403, "You signed in as someone else",
-                               "You signed in as " + identity +
+                               "You signed in as " + login.identity +
                                    ", but this request was for another person. It has been marked as failed and the "
                                    "requester will see that. If you share this device, ask the right person to open the link.",
                                s.support);
     }
-    storage::login_record record{method, login_json(ctx, b, method, subject, identity, acr, auth_time), std::move(target_response)};
+    storage::login_record record{login.method, login_json(ctx, b, login), std::move(target_response)};
     auto proven = co_await deps_.challenges.record_login(c.id, record, "target", now);
-    if (!proven) co_return state_page(core::link_state::finished, c, s.support);
+    if (!proven) co_return co_await current_state_page(c.id, s.support);
     co_return redirect_response("/challenge/verified/" + c.id);
+}
+
+boost::asio::awaitable<http::response> verification_pages::current_state_page(
+    std::string challenge_id, storage::support_contacts support
+) {
+    auto c = co_await deps_.challenges.find_by_id(challenge_id);
+    auto state = core::link_state_for(c, c && c->authenticated_at, deps_.clock());
+    // Still open means the refusal came from a race this read no longer sees: say "finished".
+    if (state == core::link_state::open) state = core::link_state::finished;
+    co_return state_page(state, c, support);
+}
+
+http::response verification_pages::unsafe_sign_in_page(
+    const core::challenge& c, std::string_view method, const storage::support_contacts& support
+) const {
+    spdlog::error("refusing to redirect to an unsafe sign-in URL tenant_id={} challenge_id={} method={}", c.tenant_id,
+                  c.id, method);
+    return message_page(502, "Your sign-in page is not set up correctly",
+                        "Your organisation's sign-in settings could not be used. Nothing was changed; contact support.",
+                        support);
 }
 
 boost::asio::awaitable<http::response> verification_pages::complete_oidc(
@@ -416,15 +451,32 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     };
     if (!c || s.mode != core::auth_mode::oidc || !s.oidc_issuer || !s.oidc_client_id)
         co_return refuse(core::errc::verification_not_configured, "settings changed during the flow");
+    // The answer must come from the provider and client the browser was sent to: a tenant that
+    // switched providers meanwhile does not get the old one's answer judged by the new rules.
+    if (!flow.oidc_issuer || !flow.oidc_client_id || *flow.oidc_issuer != *s.oidc_issuer ||
+        *flow.oidc_client_id != *s.oidc_client_id)
+        co_return refuse(core::errc::verification_not_configured, "provider or client changed during the flow");
     const auto state = core::link_state_for(c, c->authenticated_at.has_value(), now);
     if (state != core::link_state::open) co_return state_page(state, c, s.support);
-    // RFC 9207: an `iss` in the answer must be our provider's (mix-up defence).
-    if (auto iss = query.find("iss"); iss != query.end() && iss->second != *s.oidc_issuer)
-        co_return refuse(core::errc::login_issuer_mismatch, "iss parameter " + iss->second);
+
+    auto discovered = co_await deps_.oidc.discover(*flow.oidc_issuer);
+    if (auto* f = std::get_if<oidc_failure>(&discovered)) co_return refuse(core::errc::login_malformed, f->reason);
+    const auto provider = std::get<oidc_provider>(discovered);
+    // RFC 9207 (mix-up defence): before anything else in the answer is believed, error included.
+    std::optional<std::string_view> iss_parameter;
+    if (auto iss = query.find("iss"); iss != query.end()) iss_parameter = iss->second;
+    if (auto from = core::check_authorization_response_issuer(iss_parameter, *flow.oidc_issuer,
+                                                              provider.sends_authorization_response_iss);
+        !from)
+        co_return refuse(core::errc::login_issuer_mismatch,
+                         iss_parameter ? "iss parameter " + std::string(*iss_parameter) : "iss parameter missing");
     if (auto error = query.find("error"); error != query.end()) {
         storage::transition_details details;
         details.auth_method = "oidc";
-        co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::fail_authentication, details, "idp", now);
+        auto failed = co_await deps_.challenges.transition(
+            std::nullopt, c->id, core::challenge_event::fail_authentication, details, "idp", now
+        );
+        if (!failed) co_return co_await current_state_page(c->id, s.support);
         if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
         spdlog::info("oidc provider refused the login challenge_id={} error={}", c->id, error->second.substr(0, 64));
         co_return message_page(401, "Sign-in was not completed",
@@ -435,9 +487,6 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     const auto& code = query["code"];
     if (code.empty()) co_return refuse(core::errc::login_malformed, "no code");
 
-    auto discovered = co_await deps_.oidc.discover(*s.oidc_issuer);
-    if (auto* f = std::get_if<oidc_failure>(&discovered)) co_return refuse(core::errc::login_malformed, f->reason);
-    const auto provider = std::get<oidc_provider>(discovered);
     std::string client_secret;
     if (s.oidc_client_secret_sealed) {
         auto opened = deps_.secrets.open(*s.oidc_client_secret_sealed, storage::oidc_client_secret_context(flow.tenant_id));
@@ -445,26 +494,45 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
         client_secret = std::move(*opened);
     }
     auto exchanged = co_await deps_.oidc.exchange_code(
-        provider, *s.oidc_client_id, client_secret, code, settings_.public_base_url + "/auth/callback/oidc",
+        provider, *flow.oidc_client_id, client_secret, code, settings_.public_base_url + "/auth/callback/oidc",
         b.derive("pkce", flow.id)
     );
     if (auto* f = std::get_if<oidc_failure>(&exchanged)) co_return refuse(core::errc::login_malformed, f->reason);
-    auto claims = co_await deps_.oidc.verified_claims(provider, std::get<std::string>(exchanged));
-    if (auto* f = std::get_if<oidc_failure>(&claims)) co_return refuse(core::errc::login_malformed, f->reason);
+    const auto tokens = std::get<core::oidc_tokens>(exchanged);
+    auto verified = co_await deps_.oidc.verified_claims(provider, tokens.id_token);
+    if (auto* f = std::get_if<oidc_failure>(&verified)) co_return refuse(core::errc::login_malformed, f->reason);
+    const auto& claims = std::get<boost::json::object>(verified);
 
     core::id_token_expectations expect;
-    expect.issuer = *s.oidc_issuer;
-    expect.client_id = *s.oidc_client_id;
+    expect.issuer = *flow.oidc_issuer;
+    expect.client_id = *flow.oidc_client_id;
     expect.nonce = b.derive("nonce", flow.id);
     expect.flow_started_at = flow.created_at;
     expect.now = now;
-    expect.identity_claim = s.oidc_identity_claim;
     expect.required_acr = s.oidc_required_acr;
-    auto login = core::check_id_token_claims(std::get<boost::json::object>(claims), expect);
+    auto login = core::check_id_token_claims(claims, expect);
     if (!login) co_return refuse(static_cast<core::errc>(login.error().value()), "claims");
 
+    // Who signed in: the ID token says so, or (spec-conformant providers at their defaults put
+    // only `sub` there) UserInfo does, for the same subject.
+    const core::identity_expectations who{s.oidc_identity_claim, s.oidc_email_verified_absent};
+    core::result<std::string> identity = core::errc::login_identity_missing;
+    if (!core::identity_claim_absent(claims, who)) {
+        identity = core::asserted_identity(claims, who);
+    } else {
+        if (!tokens.access_token) co_return refuse(core::errc::login_identity_missing, "no identity claim and no access token");
+        auto info = co_await deps_.oidc.userinfo(provider, *tokens.access_token);
+        if (auto* f = std::get_if<oidc_failure>(&info)) co_return refuse(core::errc::login_identity_missing, f->reason);
+        const auto& userinfo = std::get<boost::json::object>(info);
+        if (auto same = core::check_userinfo_subject(userinfo, login->subject); !same)
+            co_return refuse(core::errc::login_subject_mismatch, "UserInfo sub differs from the ID token's");
+        identity = core::asserted_identity(userinfo, who);
+    }
+    if (!identity) co_return refuse(static_cast<core::errc>(identity.error().value()), "identity claim " + who.claim);
+
     co_return co_await conclude_login(
-        ctx, *c, s, b, "oidc", login->subject, login->identity, login->acr, login->auth_time, flow.target_response
+        ctx, *c, s, b, login_facts{"oidc", *flow.oidc_issuer, login->subject, *identity, login->acr, login->auth_time},
+        flow.target_response
     );
 }
 
@@ -474,14 +542,20 @@ saml::sp_settings service_provider(const std::string& base) {
     return {base + "/saml/metadata", base + "/saml/acs", base + "/saml/metadata"};
 }
 
-// The email a SAML login proved: an email NameID, else the usual email attributes.
-std::string saml_identity(const saml::verified_assertion& a) {
-    if (a.name_id.find('@') != std::string::npos) return a.name_id;
-    for (const char* name : {"email", "mail", "urn:oid:0.9.2342.19200300.100.1.3",
-                             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"}) {
-        if (auto it = a.attributes.find(name); it != a.attributes.end() && !it->second.empty()) return it->second.front();
-    }
-    return a.name_id;
+// The cookie the IdP's POST to the ACS must carry. The IdP posts cross-site, so the browser
+// cookie (SameSite=Lax) is not sent there; this one is SameSite=None, and proves the POST comes
+// from the browser that started the flow before anything is parked on it. Over plain http
+// (loopback development) browsers refuse SameSite=None without Secure: Lax, which a same-site
+// development IdP still gets.
+std::string acs_cookie_name(std::string_view base) {
+    return secure_base(base) ? "__Host-chal_saml_acs" : "chal_saml_acs";
+}
+
+std::string acs_cookie(std::string_view base, std::string_view value, std::chrono::seconds lifetime) {
+    std::string cookie = acs_cookie_name(base) + "=" + std::string(value) + "; Path=/; HttpOnly; Max-Age=" +
+                         std::to_string(lifetime.count());
+    cookie += secure_base(base) ? "; Secure; SameSite=None" : "; SameSite=Lax";
+    return cookie;
 }
 
 }  // namespace
@@ -494,15 +568,20 @@ boost::asio::awaitable<http::response> verification_pages::begin_saml(
     storage::verification_flow flow;
     flow.id = crypto::new_uuid_v7(std::chrono::system_clock::now());
     auto request = saml::build_authn_request(
-        service_provider(settings_.public_base_url), saml::idp_settings{s.saml_idp_metadata.value_or("")}, flow.id
+        service_provider(settings_.public_base_url),
+        saml::idp_settings{s.saml_idp_metadata.value_or(""), settings_.allow_http_idp}, flow.id,
+        s.saml_required_authn_context
     );
     if (!request) {
         spdlog::warn("saml authn request failed tenant_id={} challenge_id={} reason={}", c.tenant_id, c.id,
                      request.error().message());
+        if (request.error() == saml::errc::idp_metadata_unsafe_sso_url) co_return unsafe_sign_in_page(c, "saml", s.support);
         co_return message_page(502, "Your sign-in page is not set up correctly",
                                "Your organisation's SAML settings could not be used. Nothing was changed; contact support.",
                                s.support);
     }
+    // One value per browser (derived from its secret), so logins started in two tabs both work.
+    const auto acs_binding = b.derive("saml-acs", "browser");
     flow.challenge_id = c.id;
     flow.tenant_id = c.tenant_id;
     flow.browser_hash = b.hash;
@@ -511,8 +590,11 @@ boost::asio::awaitable<http::response> verification_pages::begin_saml(
     flow.target_response = std::move(target_response);
     flow.created_at = now;
     flow.expires_at = now + settings_.flow_lifetime;
+    flow.acs_binding_hash = crypto::sha256(acs_binding);
     co_await deps_.verification.create_flow(flow);
-    co_return redirect_response(request->redirect_url);
+    auto res = redirect_response(request->redirect_url);
+    res.insert(bh::field::set_cookie, acs_cookie(settings_.public_base_url, acs_binding, settings_.flow_lifetime));
+    co_return res;
 }
 
 boost::asio::awaitable<http::response> verification_pages::saml_metadata(http::request_context&) {
@@ -525,7 +607,9 @@ boost::asio::awaitable<http::response> verification_pages::saml_metadata(http::r
 }
 
 // The IdP's cross-site POST carries no SameSite=Lax cookie, so the answer is checked here and
-// parked on its flow; the same-site redirect that follows carries the cookie and uses it.
+// parked on its flow; the same-site redirect that follows carries the cookie and uses it. The
+// POST itself must carry the flow's ACS cookie: an answer posted from any other browser (a
+// target lured into finishing someone else's sign-in) is refused and spends the flow.
 boost::asio::awaitable<http::response> verification_pages::saml_acs(http::request_context& ctx) {
     auto form = http::decoded_fields(ctx.req.body());
     const storage::support_contacts no_support;
@@ -538,13 +622,21 @@ boost::asio::awaitable<http::response> verification_pages::saml_acs(http::reques
     auto flow = co_await deps_.verification.find_open_flow(flow_id, now);
     if (!flow || flow->method != "saml" || !flow->saml_request_id)
         co_return flow_refused_page(static_cast<int>(storage::flow_refusal::expired));
+    const auto binding = http::cookie_value(ctx.req, acs_cookie_name(settings_.public_base_url));
+    if (!binding || !flow->acs_binding_hash ||
+        !crypto::constant_time_equal(crypto::sha256(*binding), *flow->acs_binding_hash)) {
+        co_await deps_.verification.spend_flow(flow->id, now);
+        spdlog::warn("saml answer posted from another browser refused tenant_id={} challenge_id={} flow_id={}",
+                     flow->tenant_id, flow->challenge_id, flow->id);
+        co_return flow_refused_page(static_cast<int>(storage::flow_refusal::other_browser));
+    }
     const auto s = co_await deps_.verification.settings(flow->tenant_id);
     if (s.mode != core::auth_mode::saml || !s.saml_idp_metadata)
         co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::verification_not_configured,
                                      "saml: settings changed during the flow", s.support);
     auto assertion = saml::consume_post_response(
-        service_provider(settings_.public_base_url), saml::idp_settings{*s.saml_idp_metadata}, form["SAMLResponse"],
-        *flow->saml_request_id, now
+        service_provider(settings_.public_base_url), saml::idp_settings{*s.saml_idp_metadata, settings_.allow_http_idp},
+        form["SAMLResponse"], *flow->saml_request_id, now
     );
     if (!assertion)
         co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::login_malformed,
@@ -552,19 +644,33 @@ boost::asio::awaitable<http::response> verification_pages::saml_acs(http::reques
     if (auto fresh = core::check_saml_login_fresh(assertion->authn_instant, flow->created_at, now, std::chrono::seconds{60}); !fresh)
         co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::login_not_fresh,
                                      "saml: AuthnInstant before the request", s.support);
-    const bool first_time =
-        co_await deps_.verification.remember_assertion(assertion->assertion_id, flow->tenant_id, assertion->not_on_or_after);
+    if (auto strong = core::check_saml_authn_context(assertion->authn_context_class_ref, s.saml_required_authn_context); !strong)
+        co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::login_acr_insufficient,
+                                     "saml: AuthnContextClassRef is not the required one", s.support);
+    auto identity = core::saml_asserted_identity(
+        assertion->name_id, assertion->name_id_format, assertion->attributes, {s.saml_identity_attribute}
+    );
+    if (!identity)
+        co_return login_refused_page(flow->tenant_id, flow->challenge_id, static_cast<core::errc>(identity.error().value()),
+                                     s.saml_identity_attribute ? "saml: no " + *s.saml_identity_attribute + " attribute"
+                                                               : "saml: NameID Format is not emailAddress",
+                                     s.support);
+    const bool first_time = co_await deps_.verification.remember_assertion(
+        assertion->issuer, assertion->assertion_id, flow->tenant_id, assertion->not_on_or_after
+    );
     if (!first_time)
         co_return login_refused_page(flow->tenant_id, flow->challenge_id, core::errc::login_malformed,
                                      "saml: replayed assertion " + assertion->assertion_id, s.support);
     boost::json::object answer;
+    answer["issuer"] = assertion->issuer;
     answer["name_id"] = assertion->name_id;
-    answer["identity"] = saml_identity(*assertion);
+    answer["identity"] = *identity;
     answer["acr"] = assertion->authn_context_class_ref ? boost::json::value(*assertion->authn_context_class_ref) : nullptr;
     answer["authn_instant"] =
         assertion->authn_instant ? boost::json::value(core::format_rfc3339(*assertion->authn_instant)) : nullptr;
     answer["assertion_id"] = assertion->assertion_id;
-    const bool parked = co_await deps_.verification.record_saml_answer(flow->id, boost::json::serialize(answer), now);
+    const bool parked =
+        co_await deps_.verification.record_saml_answer(flow->id, *flow->acs_binding_hash, boost::json::serialize(answer), now);
     if (!parked) co_return flow_refused_page(static_cast<int>(storage::flow_refusal::used));
     co_return redirect_response("/saml/continue/" + flow->id);
 }
@@ -575,7 +681,8 @@ boost::asio::awaitable<http::response> verification_pages::saml_continue(http::r
     if (!crypto::is_uuid(flow_id)) co_return flow_refused_page(static_cast<int>(storage::flow_refusal::unknown));
     if (b.fresh) co_return no_cookie_page({});
     const auto now = deps_.clock();
-    auto consumed = co_await deps_.verification.consume_flow(flow_id, b.hash, now);
+    // Only a parked answer can be used, and presenting it in another browser spends it.
+    auto consumed = co_await deps_.verification.consume_flow(flow_id, b.hash, now, storage::flow_use::saml_answered);
     if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) co_return flow_refused_page(static_cast<int>(*refused));
     const auto& flow = std::get<storage::verification_flow>(consumed);
     auto c = co_await deps_.challenges.find_by_id(flow.challenge_id);
@@ -589,8 +696,10 @@ boost::asio::awaitable<http::response> verification_pages::saml_continue(http::r
     std::optional<std::string> acr;
     if (auto text = member_text(*answer, "acr"); !text.empty()) acr = text;
     co_return co_await conclude_login(
-        ctx, *c, s, b, "saml", member_text(*answer, "name_id"), member_text(*answer, "identity"), acr,
-        core::parse_rfc3339(member_text(*answer, "authn_instant")), flow.target_response
+        ctx, *c, s, b,
+        login_facts{"saml", member_text(*answer, "issuer"), member_text(*answer, "name_id"), member_text(*answer, "identity"),
+                    acr, core::parse_rfc3339(member_text(*answer, "authn_instant"))},
+        flow.target_response
     );
 }
 
@@ -604,6 +713,10 @@ boost::asio::awaitable<http::response> verification_pages::verified(http::reques
     // Only the browser that signed in sees the code.
     if (!login || member_text(*login, "browser") != crypto::hex_encode(b.hash))
         co_return state_page(core::link_state::not_found, std::nullopt, settings.support);
+    // "Verified" only for a challenge that is, or is turning, verified.
+    const bool verified_or_turning = c->status == core::challenge_status::verified ||
+                                     (c->status == core::challenge_status::in_progress && c->authenticated_at);
+    if (!verified_or_turning) co_return state_page(link.state, c, settings.support);
 
     std::string main = "<h1>Thank you, you are verified</h1>";
     if (c->verification_code)

@@ -29,6 +29,9 @@ struct verification_page_settings {
     std::chrono::seconds details_grace{5};
     // Peers whose X-Forwarded-For is believed (exact addresses); everyone else's is ignored.
     std::vector<std::string> trusted_proxies;
+    // The development setting (CHALLENGE_ALLOW_HTTP_IDP): identity providers may be plain http,
+    // so the browser may also be sent to an http sign-in page.
+    bool allow_http_idp = false;
 };
 
 struct verification_dependencies {
@@ -45,6 +48,16 @@ struct verification_dependencies {
 struct browser_session;
 // What a request about one challenge's link starts from (defined in the .cpp).
 struct link_view;
+
+// What a login proved, whichever protocol proved it; recorded with the challenge.
+struct login_facts {
+    std::string method;   // "oidc", "saml", "none"
+    std::string issuer;   // the OIDC issuer or SAML IdP entity id ("" for none)
+    std::string subject;  // the ID token's `sub` or the SAML NameID, as asserted
+    std::string identity;  // what was compared with the target (email by default)
+    std::optional<std::string> acr;
+    std::optional<core::timestamp> auth_time;
+};
 
 class verification_pages {
 public:
@@ -85,10 +98,14 @@ private:
     // fails the challenge and says so), else the login recorded and the success page.
     boost::asio::awaitable<http::response> conclude_login(
         const http::request_context& ctx, const core::challenge& c, const storage::verification_settings& s,
-        const browser_session& b, std::string method, std::string subject, std::string identity,
-        std::optional<std::string> acr, std::optional<core::timestamp> auth_time,
-        std::optional<std::string> target_response
+        const browser_session& b, login_facts login, std::optional<std::string> target_response
     );
+    // The page for a challenge whose state changed under us (a concurrent answer won).
+    boost::asio::awaitable<http::response> current_state_page(std::string challenge_id, storage::support_contacts support);
+    // The browser would have been sent to a URL that could break the Location header or leave https.
+    http::response unsafe_sign_in_page(
+        const core::challenge& c, std::string_view method, const storage::support_contacts& support
+    ) const;
     // A used flow's refusal page (another browser, used twice, expired).
     static http::response flow_refused_page(int refusal);
     http::response login_refused_page(
@@ -101,10 +118,7 @@ private:
     boost::asio::awaitable<link_view> open_link(const http::request_context& ctx);
     // Opening an open link starts an initiated challenge (initiated -> in-progress).
     boost::asio::awaitable<void> start_if_new(link_view& link);
-    std::string login_json(
-        const http::request_context& ctx, const browser_session& b, std::string_view method, const std::string& subject,
-        const std::string& identity, const std::optional<std::string>& acr, std::optional<core::timestamp> auth_time
-    ) const;
+    std::string login_json(const http::request_context& ctx, const browser_session& b, const login_facts& login) const;
 
     verification_dependencies deps_;
     verification_page_settings settings_;

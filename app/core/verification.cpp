@@ -8,12 +8,6 @@
 namespace chal::core {
 namespace {
 
-std::string_view trim_spaces(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 char lower_ascii(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -72,6 +66,16 @@ std::optional<auth_mode> parse_auth_mode(std::string_view text) noexcept {
     return std::nullopt;
 }
 
+std::string_view to_string(email_verified_absent p) noexcept {
+    return p == email_verified_absent::accept ? "accept" : "refuse";
+}
+
+std::optional<email_verified_absent> parse_email_verified_absent(std::string_view text) noexcept {
+    if (text == "refuse") return email_verified_absent::refuse;
+    if (text == "accept") return email_verified_absent::accept;
+    return std::nullopt;
+}
+
 link_state link_state_for(const std::optional<challenge>& c, bool authenticated, timestamp now) noexcept {
     if (!c) return link_state::not_found;
     if (is_terminal(c->status)) {
@@ -90,13 +94,30 @@ std::string_view expected_identity(const challenge& c) noexcept {
 }
 
 bool identity_matches(const challenge& c, std::string_view proven) noexcept {
-    const auto expected = trim_spaces(expected_identity(c));
-    proven = trim_spaces(proven);
+    const auto expected = expected_identity(c);
     if (expected.empty() || expected.size() != proven.size()) return false;
     for (std::size_t i = 0; i < expected.size(); ++i) {
         if (lower_ascii(expected[i]) != lower_ascii(proven[i])) return false;
     }
     return true;
+}
+
+bool is_safe_redirect_url(std::string_view url, bool allow_http) noexcept {
+    if (url.empty() || url.size() > 8192) return false;
+    for (const char ch : url) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (u <= 0x20 || u >= 0x7f) return false;
+    }
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return false;
+    std::string scheme;
+    for (const char ch : url.substr(0, scheme_end)) scheme += lower_ascii(ch);
+    if (scheme != "https" && !(allow_http && scheme == "http")) return false;
+    const auto rest = url.substr(scheme_end + 3);
+    const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
+    if (authority.front() == ':') return false;  // a port without a host
+    return url.find('#') == std::string_view::npos;
 }
 
 result<proven_login> check_id_token_claims(const boost::json::object& claims, const id_token_expectations& expect) {
@@ -115,6 +136,13 @@ result<proven_login> check_id_token_claims(const boost::json::object& claims, co
     if (!exp || !iat) return errc::login_malformed;
     if (expect.now >= *exp + expect.allowed_skew) return errc::login_expired;
     if (*iat > expect.now + expect.allowed_skew) return errc::login_expired;
+    // A token minted long ago and kept (a replayed or cached token) is not this login's.
+    if (expect.now - *iat > expect.max_login_age + expect.allowed_skew) return errc::login_expired;
+    if (claims.contains("nbf")) {
+        const auto nbf = time_claim(claims, "nbf");
+        if (!nbf) return errc::login_malformed;
+        if (*nbf > expect.now + expect.allowed_skew) return errc::login_expired;
+    }
 
     const auto* nonce = string_claim(claims, "nonce");
     if (!nonce || expect.nonce.empty() || *nonce != expect.nonce) return errc::login_nonce_mismatch;
@@ -135,10 +163,60 @@ result<proven_login> check_id_token_claims(const boost::json::object& claims, co
     const auto* sub = string_claim(claims, "sub");
     if (!sub || sub->empty()) return errc::login_malformed;
     out.subject = std::string(*sub);
-    const auto* identity = string_claim(claims, expect.identity_claim);
-    if (!identity || identity->empty()) return errc::login_identity_missing;
-    out.identity = std::string(*identity);
     return out;
+}
+
+bool identity_claim_absent(const boost::json::object& claims, const identity_expectations& expect) {
+    return !claims.contains(expect.claim);
+}
+
+result<std::string> asserted_identity(const boost::json::object& claims, const identity_expectations& expect) {
+    const auto* identity = string_claim(claims, expect.claim);
+    if (!identity || identity->empty()) return errc::login_identity_missing;
+    if (expect.claim == "email") {
+        // OIDC Core 5.1: email_verified false means the provider did not check the address; anyone
+        // may have typed the target's. A string "true" is what some providers send instead.
+        const auto* flag = claims.if_contains("email_verified");
+        if (!flag) {
+            if (expect.when_verified_flag_absent == email_verified_absent::refuse) return errc::login_email_unverified;
+        } else {
+            const bool verified = (flag->is_bool() && flag->get_bool()) || (flag->is_string() && flag->get_string() == "true");
+            if (!verified) return errc::login_email_unverified;
+        }
+    }
+    return std::string(*identity);
+}
+
+result<void> check_userinfo_subject(const boost::json::object& userinfo, std::string_view id_token_subject) {
+    const auto* sub = string_claim(userinfo, "sub");
+    if (!sub || id_token_subject.empty() || *sub != id_token_subject) return errc::login_subject_mismatch;
+    return {};
+}
+
+result<void> check_authorization_response_issuer(
+    std::optional<std::string_view> iss_parameter, std::string_view expected_issuer, bool provider_sends_iss
+) {
+    if (!iss_parameter) {
+        if (provider_sends_iss) return errc::login_issuer_mismatch;
+        return {};
+    }
+    if (*iss_parameter != expected_issuer) return errc::login_issuer_mismatch;
+    return {};
+}
+
+result<std::string> saml_asserted_identity(
+    std::string_view name_id, std::string_view name_id_format,
+    const std::map<std::string, std::vector<std::string>>& attributes, const saml_identity_source& source
+) {
+    if (source.attribute) {
+        const auto it = attributes.find(*source.attribute);
+        if (it == attributes.end() || it->second.empty() || it->second.front().empty()) return errc::login_identity_missing;
+        return it->second.front();
+    }
+    // A persistent or transient NameID is an opaque handle, whatever it looks like; only an
+    // emailAddress-format NameID says "this is the person's email".
+    if (name_id_format != saml_name_id_format_email || name_id.empty()) return errc::login_identity_missing;
+    return std::string(name_id);
 }
 
 result<void> check_saml_login_fresh(
@@ -150,12 +228,23 @@ result<void> check_saml_login_fresh(
     return {};
 }
 
+result<void> check_saml_authn_context(
+    const std::optional<std::string>& asserted, const std::optional<std::string>& required
+) {
+    if (required && (!asserted || *asserted != *required)) return errc::login_acr_insufficient;
+    return {};
+}
+
+std::string receipt_audience(std::string_view tenant_id) {
+    return "challenge-receipt:" + std::string(tenant_id);
+}
+
 boost::json::object receipt_claims(const challenge& c, const receipt_facts& facts) {
     const auto to_seconds = [](timestamp t) { return static_cast<std::int64_t>(t.time_since_epoch().count()); };
     boost::json::object claims;
     claims["iss"] = facts.issuer;
     claims["sub"] = std::string(expected_identity(c));
-    claims["aud"] = "challenge-receipt";
+    claims["aud"] = receipt_audience(c.tenant_id);
     claims["jti"] = c.id;
     claims["challenge_id"] = c.id;
     claims["tenant_id"] = c.tenant_id;
@@ -165,11 +254,9 @@ boost::json::object receipt_claims(const challenge& c, const receipt_facts& fact
     claims["status"] = "verified";
     claims["auth_method"] = facts.auth_method;
     claims["acr"] = json_or_null(facts.acr);
-    if (facts.auth_time) {
-        claims["auth_time"] = to_seconds(*facts.auth_time);
-    } else {
-        claims["auth_time"] = nullptr;
-    }
+    // No auth_time at all when nobody authenticated (click-through): a verifier that checks it
+    // must not be handed a null it might read as "now".
+    if (facts.auth_time) claims["auth_time"] = to_seconds(*facts.auth_time);
     claims["context_sha256"] = json_or_null(facts.context_sha256);
     claims["device_sha256"] = json_or_null(facts.device_sha256);
     claims["iat"] = to_seconds(facts.issued_at);

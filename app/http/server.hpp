@@ -27,6 +27,9 @@ struct server_config {
     std::chrono::seconds read_timeout{30};  // first byte of a new connection, a whole request, a write
     std::chrono::seconds idle_timeout{60};  // between requests on a keep-alive connection
     std::size_t max_connections = 10000;    // at the limit the accept loop waits for a free slot
+    // Sent as Strict-Transport-Security on every response when not empty (the service sets it
+    // when its public base URL is https: browsers then never try plain http for it again).
+    std::string strict_transport_security;
 };
 
 enum class log_level { debug, info, warning, error };

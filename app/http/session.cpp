@@ -74,12 +74,25 @@ void notify_complete(const server_shared& shared, const completed_request& done)
     }
 }
 
+// Beast writes field values as given, so a CR or LF in one (a tenant's IdP URL in a Location,
+// say) would end the header and let its author add their own. No handler may emit one.
+bool has_unsafe_header_value(const response& res) {
+    for (const auto& field : res) {
+        for (const char c : field.value()) {
+            const auto u = static_cast<unsigned char>(c);
+            if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+        }
+    }
+    return false;
+}
+
 // The session, not the handler, decides these. Every response also gets the baseline security
 // headers unless its handler chose its own (the verification pages send a fuller policy).
-void finish(response& res, unsigned version, bool keep_alive, const std::string& request_id) {
+void finish(const server_config& config, response& res, unsigned version, bool keep_alive, const std::string& request_id) {
     res.version(version);
     res.keep_alive(keep_alive);
     res.set("X-Request-Id", request_id);
+    if (!config.strict_transport_security.empty()) res.set("Strict-Transport-Security", config.strict_transport_security);
     if (res.find("X-Content-Type-Options") == res.end()) res.set("X-Content-Type-Options", "nosniff");
     if (res.find("Referrer-Policy") == res.end()) res.set("Referrer-Policy", "no-referrer");
     if (res.find("Content-Security-Policy") == res.end())
@@ -209,8 +222,13 @@ private:
             }
         }
 
+        if (has_unsafe_header_value(res)) {
+            shared_.log(log_level::error, "route " + route_name + " produced a header value with control characters "
+                                          "(request_id=" + request_id + "); answering 500 instead");
+            res = error_response(shared_, 500, "Internal server error");
+        }
         const bool keep_alive = req.keep_alive() && !shared_.draining;
-        finish(res, req.version(), keep_alive, request_id);
+        finish(shared_.config, res, req.version(), keep_alive, request_id);
         stream_.expires_after(shared_.config.read_timeout);
         auto [wec, wn] = co_await bhttp::async_write(stream_, res, use_tuple);
         notify_complete(
@@ -262,7 +280,7 @@ private:
         const auto method = partial.method();
         const std::string request_id = pick_request_id(partial);
         response res = error_response(shared_, failure.status, failure.message);
-        finish(res, partial.version() == 10 ? 10 : 11, false, request_id);
+        finish(shared_.config, res, partial.version() == 10 ? 10 : 11, false, request_id);
         stream_.expires_after(shared_.config.read_timeout);
         auto [wec, wn] = co_await bhttp::async_write(stream_, res, use_tuple);
         notify_complete(

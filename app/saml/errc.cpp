@@ -24,6 +24,9 @@ public:
                 return "IdP metadata has no SingleSignOnService with the HTTP-Redirect binding";
             case errc::idp_metadata_no_signing_certificate:
                 return "IdP metadata has no usable signing certificate";
+            case errc::idp_metadata_unsafe_sso_url:
+                return "IdP metadata's HTTP-Redirect sign-in Location is not an absolute https URL of printable "
+                       "characters";
             case errc::response_malformed:
                 return "SAML response is not a well-formed samlp:Response";
             case errc::status_not_success:
@@ -34,6 +37,8 @@ public:
                 return "SAML response unsigned and so is an assertion in it";
             case errc::signature_invalid:
                 return "SAML signature does not verify with the IdP certificate";
+            case errc::signature_algorithm_refused:
+                return "SAML response is signed or digested with an algorithm other than SHA-256/384/512 (SHA-1 is refused)";
             case errc::encrypted_assertion_unsupported:
                 return "encrypted SAML assertions are not supported";
             case errc::assertion_count_invalid:

@@ -17,12 +17,14 @@ enum class errc {
     idp_metadata_invalid,                 // not XML, has a DTD, no EntityDescriptor/entityID/IDPSSODescriptor
     idp_metadata_no_redirect_sso,         // no SingleSignOnService with the HTTP-Redirect binding
     idp_metadata_no_signing_certificate,  // no usable X.509 certificate for signing
+    idp_metadata_unsafe_sso_url,          // the sign-in Location is not an absolute https URL of printable characters
     // The Response, in the order consume_post_response checks it.
     response_malformed,               // not base64, not XML, has a DTD, not a samlp:Response, bad time value
     status_not_success,               // the IdP answered with an error status
     issuer_mismatch,                  // Response or Assertion Issuer is not the IdP's entity id
     signature_missing,                // the Response is unsigned and so is an Assertion in it
     signature_invalid,                // a signature does not verify against the IdP metadata's certificate
+    signature_algorithm_refused,      // a SignatureMethod or DigestMethod other than SHA-256/384/512
     encrypted_assertion_unsupported,  // EncryptedAssertion or EncryptedID: we publish no encryption key
     assertion_count_invalid,          // not exactly one Assertion
     response_rejected,                // Lasso refused the Response for a reason not named above

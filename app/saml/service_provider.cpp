@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -240,7 +241,7 @@ std::optional<std::string> certificate_fingerprint(const std::string& base64_tex
     return crypto::sha256_hex(*der);
 }
 
-result<idp_summary> read_idp_metadata(std::string_view xml) {
+result<idp_summary> read_idp_metadata(std::string_view xml, bool allow_http_sign_in) {
     if (xml.empty() || xml.size() > max_metadata_bytes || has_dtd(xml) ||
         xml.find('\0') != std::string_view::npos) {
         return errc::idp_metadata_invalid;
@@ -292,6 +293,11 @@ result<idp_summary> read_idp_metadata(std::string_view xml) {
     if (summary.sso_redirect_url.empty()) {
         return errc::idp_metadata_no_redirect_sso;
     }
+    // The browser is sent there in a Location header: CR/LF in it would let whoever edits one
+    // tenant's metadata set headers (cookies) on our shared origin.
+    if (!core::is_safe_redirect_url(summary.sso_redirect_url, allow_http_sign_in)) {
+        return errc::idp_metadata_unsafe_sso_url;
+    }
 
     // A KeyDescriptor without `use` serves both signing and encryption (metadata 2.4.1.1).
     const auto certificates = select_nodes(
@@ -312,6 +318,48 @@ result<idp_summary> read_idp_metadata(std::string_view xml) {
     return summary;
 }
 
+// --- Signature algorithms -------------------------------------------------------------------
+
+// SHA-1 is broken for signatures (chosen-prefix collisions, SHAttered/Shambles), and Lasso 2.8's
+// own minimum (lasso_set_min_signature_method) is not exported by the shared library. So every
+// SignatureMethod and DigestMethod in the Response is read here, before Lasso verifies anything,
+// and only these are let through (XML Signature 1.1 and RFC 6931 names).
+constexpr std::array<std::string_view, 6> allowed_signature_methods{
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+};
+constexpr std::array<std::string_view, 3> allowed_digest_methods{
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+};
+
+// False when the document names any other algorithm anywhere in it.
+bool uses_only_strong_signature_algorithms(xmlDoc& doc) {
+    std::unique_ptr<xmlXPathContext, xpath_context_free> context{xmlXPathNewContext(&doc)};
+    if (context == nullptr) {
+        throw std::bad_alloc{};
+    }
+    xmlXPathRegisterNs(
+        context.get(), reinterpret_cast<const xmlChar*>("ds"), reinterpret_cast<const xmlChar*>(ds_namespace)
+    );
+    const auto all_allowed = [&](const char* expression, const auto& allowed) {
+        for (xmlNode* method : select_nodes(context.get(), expression)) {
+            const auto algorithm = attribute_text(method, "Algorithm");
+            if (std::find(allowed.begin(), allowed.end(), algorithm) == allowed.end()) {
+                return false;
+            }
+        }
+        return true;
+    };
+    return all_allowed("//ds:SignatureMethod", allowed_signature_methods) &&
+           all_allowed("//ds:DigestMethod", allowed_digest_methods);
+}
+
 // --- Lasso server (our SP view with the IdP registered) ---------------------------------------
 
 struct sp_context {
@@ -323,7 +371,7 @@ result<sp_context> make_sp_context(const sp_settings& sp, const idp_settings& id
     if (sp.entity_id.empty() || sp.acs_url.empty()) {
         return errc::invalid_sp_settings;
     }
-    auto summary = inspect_idp_metadata(idp.metadata_xml);
+    auto summary = inspect_idp_metadata(idp.metadata_xml, idp.allow_http_sign_in);
     if (!summary) {
         return summary.error();
     }
@@ -603,14 +651,26 @@ result<verified_assertion> check_assertion(
 
 }  // namespace
 
-// If lasso_init() fails the flag stays unset and the next call tries again.
+// If lasso_init() fails (or is refused) the flag stays unset and the next call tries again.
 void lasso::ensure_initialized() {
     static std::once_flag once;
     std::call_once(once, [] {
         if (lasso_init() != 0) {
             throw std::runtime_error("lasso_init failed");
         }
+        // lasso_init honours LASSO_FLAG=no-verify-signature from the environment, which would
+        // make every signature check pass. Nothing may run with that.
+        if (!lasso_flag_verify_signature) {
+            throw std::runtime_error(
+                "Lasso's signature verification is switched off (LASSO_FLAG=no-verify-signature in the "
+                "environment); refusing to verify SAML logins"
+            );
+        }
     });
+}
+
+void initialize() {
+    lasso::ensure_initialized();
 }
 
 std::string sp_metadata_xml(const sp_settings& sp) {
@@ -620,7 +680,7 @@ std::string sp_metadata_xml(const sp_settings& sp) {
     xml += xml_escape(sp.entity_id);
     xml += "\">\n";
     xml +=
-        "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" "
+        "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"false\" "
         "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n";
     xml += "    <md:NameIDFormat>";
     xml += name_id_format_email;
@@ -635,9 +695,9 @@ std::string sp_metadata_xml(const sp_settings& sp) {
     return xml;
 }
 
-result<idp_summary> inspect_idp_metadata(std::string_view xml) {
+result<idp_summary> inspect_idp_metadata(std::string_view xml, bool allow_http_sign_in) {
     lasso::ensure_initialized();
-    auto summary = read_idp_metadata(xml);
+    auto summary = read_idp_metadata(xml, allow_http_sign_in);
     if (!summary) {
         return summary;
     }
@@ -652,7 +712,8 @@ result<idp_summary> inspect_idp_metadata(std::string_view xml) {
 }
 
 result<authn_request> build_authn_request(
-    const sp_settings& sp, const idp_settings& idp, std::string_view relay_state
+    const sp_settings& sp, const idp_settings& idp, std::string_view relay_state,
+    const std::optional<std::string>& requested_authn_context
 ) {
     lasso::ensure_initialized();
     if (relay_state.size() > max_relay_state_bytes) {
@@ -685,11 +746,26 @@ result<authn_request> build_authn_request(
     request->NameIDPolicy->AllowCreate = TRUE;
     assign_gstring(request->ProtocolBinding, LASSO_SAML2_METADATA_BINDING_POST);
     assign_gstring(request->AssertionConsumerServiceURL, sp.acs_url);
+    if (requested_authn_context) {
+        // SAML core 3.3.2.2.1: ask for the class the tenant requires; the assertion is checked
+        // for it anyway (core::check_saml_authn_context), this makes the IdP step up.
+        auto* requested = reinterpret_cast<LassoSamlp2RequestedAuthnContext*>(lasso_samlp2_requested_authn_context_new());
+        requested->AuthnContextClassRef =
+            g_list_append(nullptr, g_strndup(requested_authn_context->data(), requested_authn_context->size()));
+        assign_gstring(requested->Comparison, "exact");
+        if (request->RequestedAuthnContext != nullptr) {
+            g_object_unref(request->RequestedAuthnContext);
+        }
+        request->RequestedAuthnContext = requested;
+    }
     if (!relay_state.empty()) {
         assign_gstring(profile->msg_relayState, relay_state);
     }
     if (lasso_login_build_authn_request_msg(login.get()) != 0 || profile->msg_url == nullptr) {
         return errc::idp_metadata_no_redirect_sso;
+    }
+    if (!core::is_safe_redirect_url(profile->msg_url, idp.allow_http_sign_in)) {
+        return errc::idp_metadata_unsafe_sso_url;
     }
     return authn_request{profile->msg_url, request->parent.ID};
 }
@@ -713,6 +789,11 @@ result<verified_assertion> consume_post_response(
     const auto decoded = crypto::base64_decode(without_xml_space(saml_response_base64));
     if (!decoded || decoded->empty() || has_dtd(*decoded) || decoded->find('\0') != std::string::npos) {
         return errc::response_malformed;
+    }
+    if (const xml_doc_ptr doc = parse_xml(*decoded); doc == nullptr) {
+        return errc::response_malformed;
+    } else if (!uses_only_strong_signature_algorithms(*doc)) {
+        return errc::signature_algorithm_refused;
     }
     std::string message = crypto::base64_encode(*decoded);  // Lasso takes a non-const gchar*
 

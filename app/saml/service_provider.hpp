@@ -4,6 +4,7 @@
 #pragma once
 
 #include "app/core/time.hpp"
+#include "app/core/verification.hpp"
 #include "app/saml/errc.hpp"
 
 #include <chrono>
@@ -15,8 +16,13 @@
 
 namespace chal::saml {
 
-inline constexpr std::string_view name_id_format_email =
-    "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+inline constexpr std::string_view name_id_format_email = core::saml_name_id_format_email;
+
+// Starts Lasso once and refuses to go on if its signature checks are weakened: lasso_init reads
+// LASSO_FLAG from the environment, and an inherited `no-verify-signature` would let unsigned,
+// forged Responses pass. Also refuses RSA-SHA1 (and DSA/HMAC-SHA1) signatures from then on.
+// Throws std::runtime_error; the service calls it before it serves anything.
+void initialize();
 
 struct sp_settings {
     std::string entity_id;     // our entityID, also the Audience we require
@@ -24,12 +30,16 @@ struct sp_settings {
     std::string metadata_url;  // where sp_metadata_xml is served (not written into the XML)
 };
 
-// Our EntityDescriptor: SPSSODescriptor with AuthnRequestsSigned="false",
-// WantAssertionsSigned="true", NameIDFormat email and one HTTP-POST ACS. Never fails.
+// Our EntityDescriptor: SPSSODescriptor with AuthnRequestsSigned="false", NameIDFormat email
+// and one HTTP-POST ACS. WantAssertionsSigned="false" says what consume_post_response enforces:
+// a signed Response covering the assertion is enough (many IdPs sign only the Response), an
+// unsigned Response needs a signed assertion. Never fails.
 std::string sp_metadata_xml(const sp_settings& sp);
 
 struct idp_settings {
     std::string metadata_xml;  // the IdP's EntityDescriptor, as uploaded by the tenant admin
+    // The development setting: the IdP's sign-in page may be plain http.
+    bool allow_http_sign_in = false;
 };
 
 struct idp_summary {
@@ -39,9 +49,11 @@ struct idp_summary {
 };
 
 // Checks that `xml` is one SAML 2.0 IdP EntityDescriptor with an entityID, an HTTP-Redirect
-// SingleSignOnService and at least one signing certificate that parses, and that Lasso loads it.
-// Failures are errc::idp_metadata_* values. DTDs are refused. Does not check validUntil.
-result<idp_summary> inspect_idp_metadata(std::string_view xml);
+// SingleSignOnService whose Location may go into a Location header (core::is_safe_redirect_url:
+// absolute https, http only with `allow_http_sign_in`, printable ASCII), and at least one signing
+// certificate that parses, and that Lasso loads it. Failures are errc::idp_metadata_* values.
+// DTDs are refused. Does not check validUntil.
+result<idp_summary> inspect_idp_metadata(std::string_view xml, bool allow_http_sign_in = false);
 
 struct authn_request {
     std::string redirect_url;  // the IdP's SSO URL with SAMLRequest (deflate + base64) and RelayState
@@ -49,11 +61,13 @@ struct authn_request {
 };
 
 // An unsigned AuthnRequest for the HTTP-Redirect binding: ForceAuthn="true", response by
-// HTTP-POST to sp.acs_url, NameIDPolicy email with AllowCreate. `relay_state` may be empty and
-// must be at most 80 bytes. Fails with invalid_sp_settings, relay_state_too_long or the
-// metadata errors of inspect_idp_metadata.
+// HTTP-POST to sp.acs_url, NameIDPolicy email with AllowCreate, and, when the tenant requires
+// one, RequestedAuthnContext with that class (Comparison exact). `relay_state` may be empty and
+// must be at most 80 bytes. The redirect URL is checked like the metadata's Location. Fails with
+// invalid_sp_settings, relay_state_too_long or the metadata errors of inspect_idp_metadata.
 result<authn_request> build_authn_request(
-    const sp_settings& sp, const idp_settings& idp, std::string_view relay_state
+    const sp_settings& sp, const idp_settings& idp, std::string_view relay_state,
+    const std::optional<std::string>& requested_authn_context = std::nullopt
 );
 
 struct verified_assertion {

@@ -9,6 +9,7 @@
 #include "app/crypto/crypto.hpp"
 #include "app/http/client.hpp"
 #include "app/http/url.hpp"
+#include "app/saml/service_provider.hpp"
 #include "app/service/config.hpp"
 #include "app/service/service.hpp"
 #include "storage/delivery_store.hpp"
@@ -56,7 +57,8 @@ constexpr const char* usage = R"(usage: challenge <command> [options]
   tenant list
   tenant set-oidc --tenant T --issuer URL --client-id ID (--client-secret S | --client-secret-file F)
                   [--scopes "openid email"] [--identity-claim email] [--require-acr ACR]
-  tenant set-saml --tenant T --metadata-file F
+                  [--when-email-verified-absent refuse|accept]
+  tenant set-saml --tenant T --metadata-file F [--identity-attribute NAME] [--require-authn-context CLASS]
   tenant set-auth-none --tenant T --i-understand-this-is-weaker
   tenant clear-auth --tenant T             targets cannot verify until a mode is set again
   tenant set-support --tenant T [--email E] [--phone P] [--slack-channel C] [--portal-url U]
@@ -285,14 +287,16 @@ std::string client_secret_from(const arguments& a) {
     return secret;
 }
 
-// The IdP's SAML metadata XML. The SAML library validates it properly when a login uses it.
-std::string saml_metadata_from(const std::string& path) {
+// The IdP's SAML metadata XML, checked by the SAML library as a login will use it (entity id,
+// an HTTP-Redirect sign-in URL that is safe to send browsers to, a signing certificate), so a
+// tenant never stores metadata that breaks or subverts its logins.
+std::string saml_metadata_from(const std::string& path, bool allow_http_sign_in) {
     constexpr std::size_t limit = 1024 * 1024;
     auto xml = read_file("metadata-file", path, limit);
     if (xml.find_first_not_of(" \t\r\n") == std::string::npos) throw bad_value("--metadata-file " + path + " is empty");
     if (xml.find('\0') != std::string::npos) throw bad_value("--metadata-file " + path + " is not text (it contains NUL bytes)");
-    if (xml.find("EntityDescriptor") == std::string::npos)
-        throw bad_value("--metadata-file " + path + " does not look like SAML metadata (no EntityDescriptor)");
+    if (auto checked = saml::inspect_idp_metadata(xml, allow_http_sign_in); !checked)
+        throw bad_value("--metadata-file " + path + ": " + checked.error().message());
     return xml;
 }
 
@@ -324,10 +328,13 @@ boost::json::object verification_json(const storage::verification_settings& s) {
           {"client_secret_set", s.oidc_client_secret_sealed.has_value()},
           {"scopes", s.oidc_scopes},
           {"identity_claim", s.oidc_identity_claim},
-          {"required_acr", json_or_null(s.oidc_required_acr)}}},
+          {"required_acr", json_or_null(s.oidc_required_acr)},
+          {"when_email_verified_absent", core::to_string(s.oidc_email_verified_absent)}}},
         {"saml",
          {{"metadata_set", s.saml_idp_metadata.has_value()},
-          {"metadata_bytes", s.saml_idp_metadata ? s.saml_idp_metadata->size() : 0}}},
+          {"metadata_bytes", s.saml_idp_metadata ? s.saml_idp_metadata->size() : 0},
+          {"identity_attribute", json_or_null(s.saml_identity_attribute)},
+          {"required_authn_context", json_or_null(s.saml_required_authn_context)}}},
         {"additional_context_enabled", s.additional_context_enabled},
         {"support",
          {{"email", json_or_null(s.support.email)},
@@ -358,7 +365,10 @@ std::string verification_text(const storage::verification_settings& s) {
     line("oidc scopes", s.oidc_scopes);
     line("oidc identity claim", s.oidc_identity_claim);
     line("oidc required acr", or_dash(s.oidc_required_acr));
+    line("oidc email unverified", std::string(core::to_string(s.oidc_email_verified_absent)) + " when email_verified is absent");
     line("saml metadata", s.saml_idp_metadata ? std::to_string(s.saml_idp_metadata->size()) + " bytes" : "not set");
+    line("saml identity", s.saml_identity_attribute ? "attribute " + *s.saml_identity_attribute : "NameID (emailAddress format)");
+    line("saml authn context", or_dash(s.saml_required_authn_context));
     line("additional context", s.additional_context_enabled ? "on" : "off");
     line("support email", or_dash(s.support.email));
     line("support phone", or_dash(s.support.phone));
@@ -826,7 +836,7 @@ int run_command(const arguments& a) {
     }
     if (command == "tenant" && sub == "set-oidc") {
         a.allow_only({"tenant", "issuer", "client-id", "client-secret", "client-secret-file", "scopes", "identity-claim",
-                      "require-acr"});
+                      "require-acr", "when-email-verified-absent"});
         const auto tenant = a.required("tenant");
         const auto issuer = checked_issuer(a.required("issuer"));
         const auto client_id = checked_text("client-id", a.required("client-id"), 512);
@@ -836,6 +846,8 @@ int run_command(const arguments& a) {
         if (claim.empty()) throw bad_value("--identity-claim must not be empty");
         std::optional<std::string> acr;
         if (auto given = a.optional("require-acr"); given && !given->empty()) acr = checked_text("require-acr", *given, 256, false);
+        const auto absent = core::parse_email_verified_absent(a.optional("when-email-verified-absent").value_or("refuse"));
+        if (!absent) throw bad_value("--when-email-verified-absent must be refuse or accept");
         if (!config.master_key) throw bad_value("CHALLENGE_MASTER_KEY is required to store an OIDC client secret");
         const crypto::secret_box box(*config.master_key);
         return update_verification(config, a, tenant, [&](storage::verification_settings& s) {
@@ -846,15 +858,24 @@ int run_command(const arguments& a) {
             s.oidc_scopes = scopes;
             s.oidc_identity_claim = claim;
             s.oidc_required_acr = acr;
+            s.oidc_email_verified_absent = *absent;
         }, "OIDC configured (issuer " + issuer + ", client secret sealed)");
     }
     if (command == "tenant" && sub == "set-saml") {
-        a.allow_only({"tenant", "metadata-file"});
+        a.allow_only({"tenant", "metadata-file", "identity-attribute", "require-authn-context"});
         const auto tenant = a.required("tenant");
-        const auto metadata = saml_metadata_from(a.required("metadata-file"));
+        const auto metadata = saml_metadata_from(a.required("metadata-file"), config.identity_providers.allow_plain_http);
+        std::optional<std::string> attribute;
+        if (auto given = a.optional("identity-attribute"); given && !given->empty())
+            attribute = checked_text("identity-attribute", *given, 1024, false);
+        std::optional<std::string> authn_context;
+        if (auto given = a.optional("require-authn-context"); given && !given->empty())
+            authn_context = checked_text("require-authn-context", *given, 1024, false);
         return update_verification(config, a, tenant, [&](storage::verification_settings& s) {
             s.mode = core::auth_mode::saml;
             s.saml_idp_metadata = metadata;
+            s.saml_identity_attribute = attribute;
+            s.saml_required_authn_context = authn_context;
         }, "SAML configured (" + std::to_string(metadata.size()) + " bytes of IdP metadata)");
     }
     if (command == "tenant" && sub == "set-auth-none") {

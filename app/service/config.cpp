@@ -152,8 +152,12 @@ service_config read_config_from_environment() {
     c.identity_providers.address_policy.allow_private = env_bool("CHALLENGE_ALLOW_PRIVATE_IDP", false);
     c.identity_providers.max_idle_per_host = 2;
     c.verification.public_base_url = c.api.public_base_url;
+    // Two years, as hstspreload.org asks; not includeSubDomains: the operator's other hosts
+    // under the same domain are not ours to decide.
+    if (c.api.public_base_url.starts_with("https://")) c.server.strict_transport_security = "max-age=63072000";
     c.verification.details_grace = std::chrono::seconds{env_int("CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS", 5, 1, 120)};
     c.verification.trusted_proxies = env_list("CHALLENGE_TRUSTED_PROXIES");
+    c.verification.allow_http_idp = c.identity_providers.allow_plain_http;
     if (auto file = env("CHALLENGE_RECEIPT_KEY_FILE")) c.receipt_key_pem = read_text_file(*file, "CHALLENGE_RECEIPT_KEY_FILE");
     for (const auto& file : env_list("CHALLENGE_RECEIPT_RETIRED_KEY_FILES"))
         c.retired_receipt_key_pems.push_back(read_text_file(file, "CHALLENGE_RECEIPT_RETIRED_KEY_FILES"));

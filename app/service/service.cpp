@@ -4,6 +4,7 @@
 #include "api/ops_api.hpp"
 #include "app/async/task_tracker.hpp"
 #include "app/service/expiry_sweeper.hpp"
+#include "app/saml/service_provider.hpp"
 #include "app/service/routes.hpp"
 #include "slack/app/oauth_install.hpp"
 #include "slack/app/rest_challenges.hpp"
@@ -122,7 +123,7 @@ struct service::parts {
           outbound(io.get_executor(), config.outbound),
           verification(db),
           idp_http(io.get_executor(), config.identity_providers),
-          oidc(idp_http),
+          oidc(idp_http, config.identity_providers.allow_plain_http),
           receipts(make_receipt_signer(config)),
           pages(
               api::verification_dependencies{challenges, verification, secrets, oidc, receipts, clock, [this] { wake_outboxes(); }},
@@ -181,7 +182,10 @@ struct service::parts {
 };
 
 service::service(asio::io_context& io, service_config config, core::clock_function clock)
-    : parts_(std::make_unique<parts>(io, std::move(config), std::move(clock))) {}
+    : parts_(std::make_unique<parts>(io, std::move(config), std::move(clock))) {
+    // Before anything is served: a weakened SAML library must stop the process, not one login.
+    saml::initialize();
+}
 
 service::~service() = default;
 

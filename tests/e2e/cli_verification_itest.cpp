@@ -29,9 +29,32 @@ using e2e::temp_file;
 namespace {
 
 constexpr const char* plaintext_secret = "oidc-client-secret-do-not-print-7f3a";
-constexpr const char* saml_metadata =
-    R"(<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" )"
-    R"(entityID="https://idp.example.com/saml"><md:IDPSSODescriptor/></md:EntityDescriptor>)";
+// A self-signed certificate (CN=cli-test-idp, valid for a century): the metadata must be usable.
+constexpr const char* test_idp_certificate =
+    "MIIDETCCAfmgAwIBAgIUUjGwsXPHUk8Q42VQRHnYKl355OAwDQYJKoZIhvcNAQELBQAwFzEVMBMGA1UEAwwMY2xpLXRlc3Qt"
+    "aWRwMCAXDTI2MTIwNDE4NDk0OFoYDzIxMjYxMTEwMTg0OTQ4WjAXMRUwEwYDVQQDDAxjbGktdGVzdC1pZHAwggEiMA0GCSqG"
+    "SIb3DQEBAQUAA4IBDwAwggEKAoIBAQC7BA4bt/QZghMd04U4DQZX/BHT077jS6mvmlHXeG5zTx7uMfN+rlRoBGkK4YFDpcr3"
+    "psZ/6xfSetVsySG5x+HPUXY2z3g+jdhGQ15smWO7KbNVqm8ipTfPNqJ29eCZucCgX3J6a+tiYa1tyiavi6zNAxfdNbwLSihW"
+    "hPliMubSWke06O91ge/YzpbsCRiukPEQ8v5vDNGse+OddiD4IydDrhEc2rLo4WqGhgufwBVgitT8F2W+Bd6ysgiR69MtAprF"
+    "eD2bgqwod78n/Qg2JsER6q9dJ03JcobcbP6UE+bHGK+qnH4iF7+sjjehBDa9nsI6zw86y3FN6M1jpYVYerSHAgMBAAGjUzBR"
+    "MB0GA1UdDgQWBBRts08aB4DJtgRwWjo6SCuqtC6CdjAfBgNVHSMEGDAWgBRts08aB4DJtgRwWjo6SCuqtC6CdjAPBgNVHRMB"
+    "Af8EBTADAQH/MA0GCSqGSIb3DQEBCwUAA4IBAQCdKGLPFQApvrf4b4gKNxjuc7PPyvn2MK0xiN4mEUiOdFDXiHPWWXr6+hnU"
+    "uU00UKvx579g+emTP3M/xAHoIyGYy69wb9g1P9MiKYIFSEa+ZQSBn9T00MDtJk9/xW++nabaywv7/JKozq5/B3byaPYACnp0"
+    "62K/DdIT+FrLcXcombPbRm/4N/Hna0ctQqXqs2gipKZcevGGl3AgryA8AtRjogxQ8OfC+cNRk8+TpcSvvsq2gOlAqTrMxTcF"
+    "hWZhxzJhVbS1CznLp6kdX3HN7aVWbC3PF0XgfEuLYmEDeotIH4cEDmKr5eGAbdRyxLvKjDEzIRKNS03/lC+UBLqSn6EQ";
+
+// IdP metadata whose HTTP-Redirect sign-in Location is `location` (XML-escaped by the caller).
+std::string saml_metadata_with(const std::string& location) {
+    return std::string(R"(<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" )") +
+           R"(xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example.com/saml">)" +
+           R"(<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">)" +
+           R"(<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>)" + test_idp_certificate +
+           R"(</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>)" +
+           R"(<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location=")" +
+           location + R"("/></md:IDPSSODescriptor></md:EntityDescriptor>)";
+}
+
+const std::string saml_metadata = saml_metadata_with("https://idp.example.com/sso");
 
 }  // namespace
 
@@ -114,7 +137,20 @@ TEST_F(cli_verification, set_oidc_seals_the_secret_and_never_prints_it) {
     EXPECT_EQ(oidc.at("scopes"), "openid email profile");
     EXPECT_EQ(oidc.at("identity_claim"), "email");
     EXPECT_EQ(oidc.at("required_acr"), "mfa");
+    EXPECT_EQ(oidc.at("when_email_verified_absent"), "refuse") << "an email the IdP did not vouch for is refused";
     EXPECT_FALSE(oidc.contains("client_secret"));
+}
+
+TEST_F(cli_verification, set_oidc_can_accept_emails_without_email_verified_only_when_asked) {
+    auto with = [&](const std::string& value) {
+        return run_challenge({"tenant", "set-oidc", "--tenant", tenant_, "--issuer", "https://login.example.com",
+                              "--client-id", "app", "--client-secret", "s", "--when-email-verified-absent", value});
+    };
+    ASSERT_EQ(with("accept").exit_code, 0);
+    EXPECT_EQ(show().at("oidc").as_object().at("when_email_verified_absent"), "accept");
+    auto bad = with("sometimes");
+    EXPECT_EQ(bad.exit_code, 2) << describe(bad);
+    EXPECT_EQ(show().at("oidc").as_object().at("when_email_verified_absent"), "accept");
 }
 
 TEST_F(cli_verification, set_oidc_refuses_bad_settings) {
@@ -192,15 +228,37 @@ TEST_F(cli_verification, saml_metadata_and_additional_context) {
     ASSERT_EQ(set.exit_code, 0) << describe(set);
     auto s = show();
     EXPECT_EQ(s.at("auth_mode"), "saml");
-    EXPECT_EQ(s.at("saml").as_object().at("metadata_bytes"), std::string(saml_metadata).size());
+    EXPECT_EQ(s.at("saml").as_object().at("metadata_bytes"), saml_metadata.size());
 
     temp_file empty;
     temp_file not_metadata("<html></html>");
     temp_file too_big(std::string(1024 * 1024 + 1, ' ') + "EntityDescriptor");
-    for (const auto* f : {&empty, &not_metadata, &too_big}) {
+    // Metadata that only looks like metadata: no certificate, no sign-in URL.
+    temp_file hollow(R"(<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" )"
+                     R"(entityID="https://idp.example.com/saml"><md:IDPSSODescriptor/></md:EntityDescriptor>)");
+    // A sign-in URL that would end our Location header and set a cookie on our origin.
+    temp_file header_injection(saml_metadata_with("https://idp.example.com/sso&#13;&#10;Set-Cookie: a=b"));
+    temp_file plain_http(saml_metadata_with("http://idp.example.com/sso"));
+    for (const auto* f : {&empty, &not_metadata, &too_big, &hollow, &header_injection, &plain_http}) {
         auto r = run_challenge({"tenant", "set-saml", "--tenant", tenant_, "--metadata-file", f->path()});
         EXPECT_EQ(r.exit_code, 2) << describe(r);
     }
+    auto refused = run_challenge({"tenant", "set-saml", "--tenant", tenant_, "--metadata-file", header_injection.path()});
+    EXPECT_NE(refused.err.find("not an absolute https URL"), std::string::npos) << describe(refused);
+    EXPECT_EQ(show().at("saml").as_object().at("metadata_bytes"), saml_metadata.size()) << "the stored metadata is kept";
+    // With the development setting, a plain http sign-in page is accepted.
+    auto dev = run_challenge({"tenant", "set-saml", "--tenant", tenant_, "--metadata-file", plain_http.path()},
+                             {"CHALLENGE_ALLOW_HTTP_IDP=true"});
+    EXPECT_EQ(dev.exit_code, 0) << describe(dev);
+
+    // Who a SAML login names: an attribute, and a required AuthnContextClassRef.
+    auto attribute = run_challenge({"tenant", "set-saml", "--tenant", tenant_, "--metadata-file", metadata.path(),
+                                    "--identity-attribute", "mail", "--require-authn-context", "urn:example:mfa"});
+    ASSERT_EQ(attribute.exit_code, 0) << describe(attribute);
+    EXPECT_EQ(show().at("saml").as_object().at("identity_attribute"), "mail");
+    EXPECT_EQ(show().at("saml").as_object().at("required_authn_context"), "urn:example:mfa");
+    ASSERT_EQ(run_challenge({"tenant", "set-saml", "--tenant", tenant_, "--metadata-file", metadata.path()}).exit_code, 0);
+    EXPECT_TRUE(show().at("saml").as_object().at("identity_attribute").is_null()) << "each set-saml states it all";
 
     EXPECT_EQ(run_challenge({"tenant", "set-additional-context", "--tenant", tenant_, "on"}).exit_code, 0);
     EXPECT_EQ(show().at("additional_context_enabled"), true);

@@ -79,6 +79,10 @@ public:
     // Sends SIGTERM and waits up to `limit`; the exit code, or -1 if it did not exit normally.
     int terminate(std::chrono::seconds limit) {
         kill(pid_, SIGTERM);
+        return wait_for_exit(limit);
+    }
+    // Waits up to `limit` for the process to end by itself; its exit code, or -1.
+    int wait_for_exit(std::chrono::seconds limit) {
         const auto deadline = std::chrono::steady_clock::now() + limit;
         int status = 0;
         while (std::chrono::steady_clock::now() < deadline) {
@@ -177,4 +181,17 @@ TEST_F(process_e2e, secrets_never_reach_the_log) {
     EXPECT_EQ(log.find(e2e::test_webhook_secret), std::string::npos);
     EXPECT_EQ(log.find(e2e::test_master_key_base64), std::string::npos);
     EXPECT_EQ(log.find(std::string(receiver_->requests()[0].header("X-Webhook-Signature").value_or("-"))), std::string::npos);
+}
+
+TEST_F(process_e2e, refuses_to_start_when_the_environment_switches_off_saml_signature_checks) {
+    const auto port = free_port();
+    target_port_ = port;
+    // lasso_init reads LASSO_FLAG; with this, unsigned forged SAML Responses would pass.
+    service_process process(port, {"LASSO_FLAG=no-verify-signature"});
+    ASSERT_TRUE(process.started());
+    const int code = process.wait_for_exit(std::chrono::seconds{15});
+    EXPECT_NE(code, 0) << process.log();
+    EXPECT_NE(code, -1) << "still running: " << process.log();
+    EXPECT_NE(process.log().find("no-verify-signature"), std::string::npos) << process.log();
+    EXPECT_FALSE(try_call(verb::get, "/healthz").has_value()) << "nothing may be served";
 }

@@ -132,6 +132,7 @@ struct metadata_options {
     std::string entity_id{idp_entity};
     std::optional<std::string> cert_base64 = idp_keys().cert_base64;
     bool redirect_sso = true;
+    std::string redirect_sso_url{idp_sso_url};
 };
 
 std::string idp_metadata(const metadata_options& o = {}) {
@@ -155,7 +156,7 @@ std::string idp_metadata(const metadata_options& o = {}) {
         xml +=
             "  <md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
             "Location=\"" +
-            std::string{idp_sso_url} + "\"/>\n";
+            o.redirect_sso_url + "\"/>\n";
     }
     xml += " </md:IDPSSODescriptor>\n</md:EntityDescriptor>\n";
     return xml;
@@ -189,6 +190,7 @@ struct answer {
     std::string recipient = test_sp().acs_url;
     std::optional<std::string> in_response_to;         // default: the AuthnRequest's ID
     std::chrono::seconds lifetime = 5min;              // NotOnOrAfter = issued + lifetime
+    LassoSignatureMethod signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
     std::function<void(LassoSaml2Assertion&)> change;  // applied last, before signing
 };
 
@@ -285,6 +287,7 @@ public:
             seen->relay_state = profile->msg_relayState == nullptr ? "" : profile->msg_relayState;
         }
         const auto* request = reinterpret_cast<LassoSamlp2RequestAbstract*>(profile->request);
+        server_->signature_method = a.signature_method;
         const int validated =
             lasso_login_validate_request_msg(login.get(), a.authenticated ? TRUE : FALSE, TRUE);
         if (a.authenticated) {
@@ -506,11 +509,13 @@ std::string with_extension(const std::string& response_xml, const std::string& h
 
 // --- Tests ----------------------------------------------------------------------------------------
 
-TEST(sp_metadata_xml, describes_a_post_acs_and_signed_assertions) {
+TEST(sp_metadata_xml, describes_a_post_acs_and_what_signatures_it_enforces) {
     const std::string xml = sp_metadata_xml(test_sp());
     EXPECT_THAT(xml, testing::HasSubstr("entityID=\"https://challenge.example.test/saml/metadata\""));
     EXPECT_THAT(xml, testing::HasSubstr("AuthnRequestsSigned=\"false\""));
-    EXPECT_THAT(xml, testing::HasSubstr("WantAssertionsSigned=\"true\""));
+    // A signed Response around an unsigned assertion is accepted (below), so the metadata must
+    // not claim that assertions themselves have to be signed.
+    EXPECT_THAT(xml, testing::HasSubstr("WantAssertionsSigned=\"false\""));
     EXPECT_THAT(
         xml,
         testing::HasSubstr("Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
@@ -624,6 +629,40 @@ TEST(build_authn_request, refuses_empty_sp_settings) {
     EXPECT_EQ(build_authn_request({}, test_idp(), "").error(), errc::invalid_sp_settings);
 }
 
+TEST(build_authn_request, asks_for_the_required_authn_context) {
+    const std::optional<std::string> mfa = "urn:example:ac:classes:mfa";
+    const auto request = build_authn_request(test_sp(), test_idp(), "", mfa);
+    ASSERT_TRUE(request) << request.error().message();
+    const std::string xml = inflate_raw(base64_decode(*query_parameter(request->redirect_url, "SAMLRequest")));
+    EXPECT_THAT(xml, testing::HasSubstr("RequestedAuthnContext Comparison=\"exact\""));
+    EXPECT_THAT(xml, testing::HasSubstr(">urn:example:ac:classes:mfa</saml:AuthnContextClassRef>"));
+    const auto plain = build_authn_request(test_sp(), test_idp(), "");
+    ASSERT_TRUE(plain);
+    EXPECT_THAT(
+        inflate_raw(base64_decode(*query_parameter(plain->redirect_url, "SAMLRequest"))),
+        testing::Not(testing::HasSubstr("RequestedAuthnContext"))
+    );
+}
+
+TEST(inspect_idp_metadata, refuses_a_sign_in_url_that_could_break_a_location_header) {
+    // Entities in the attribute decode to CR LF: the Location would end the header early.
+    for (const std::string url : {"https://idp.example.test/sso&#13;&#10;Set-Cookie:%20x=1",
+                                  "https://idp.example.test/sso&#10;x", "https://idp.example.test/s so",
+                                  "javascript:alert(1)", "/relative/sso", "http://idp.example.test/sso"}) {
+        const auto metadata = idp_metadata({.redirect_sso_url = url});
+        EXPECT_EQ(inspect_idp_metadata(metadata).error(), errc::idp_metadata_unsafe_sso_url) << url;
+        EXPECT_EQ(build_authn_request(test_sp(), {.metadata_xml = metadata}, "").error(), errc::idp_metadata_unsafe_sso_url)
+            << url;
+    }
+}
+
+TEST(inspect_idp_metadata, allows_a_plain_http_sign_in_url_only_in_development) {
+    const auto metadata = idp_metadata({.redirect_sso_url = "http://127.0.0.1:9000/sso"});
+    EXPECT_EQ(inspect_idp_metadata(metadata).error(), errc::idp_metadata_unsafe_sso_url);
+    EXPECT_TRUE(inspect_idp_metadata(metadata, true));
+    EXPECT_TRUE(build_authn_request(test_sp(), {.metadata_xml = metadata, .allow_http_sign_in = true}, ""));
+}
+
 TEST(consume_post_response, returns_the_email_name_id_of_a_signed_response) {
     const answer a;
     const auto round = sign_in(a);
@@ -664,6 +703,28 @@ TEST(consume_post_response, accepts_an_unsigned_response_around_a_signed_asserti
     const auto verified = consume(sign_in({.sign_response = false}));
     ASSERT_TRUE(verified) << verified.error().message();
     EXPECT_EQ(verified->name_id, alice);
+}
+
+TEST(consume_post_response, refuses_sha1_signatures) {
+    for (const bool response : {true, false}) {
+        const answer a{.sign_response = response, .sign_assertion = !response,
+                       .signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA1};
+        const auto round = sign_in(a);
+        EXPECT_THAT(base64_decode(round.saml_response), testing::HasSubstr("xmldsig#rsa-sha1"));
+        const auto verified = consume(round, a.issued);
+        ASSERT_FALSE(verified) << (response ? "signed response" : "signed assertion");
+        EXPECT_EQ(verified.error(), errc::signature_algorithm_refused);
+    }
+}
+
+TEST(consume_post_response, refuses_a_sha1_digest_under_a_sha256_signature) {
+    const answer a;
+    auto round = sign_in(a);
+    // Only the algorithm names change, so this is about the refusal, not the signature check.
+    round.saml_response = base64_encode(replaced(
+        base64_decode(round.saml_response), "http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1"
+    ));
+    EXPECT_EQ(consume(round, a.issued).error(), errc::signature_algorithm_refused);
 }
 
 TEST(consume_post_response, accepts_base64_wrapped_over_lines) {
