@@ -355,12 +355,14 @@ boost::asio::awaitable<http::response> verification_pages::oidc_callback(http::r
     const auto& state = query["state"];
     if (!crypto::is_uuid(state))
         co_return message_page(400, "This sign-in cannot be used", "The answer from the sign-in page is incomplete. Nothing was changed.", no_support);
-    if (b.fresh) co_return no_cookie_page(no_support);
     const auto now = deps_.clock();
-    // Spent whatever follows: a refused answer (another browser, a bad token) can never be
-    // presented again, in this browser or any other.
+    // Spent whatever follows: a refused answer (another browser, one without our cookie, a bad
+    // token) can never be presented again, in this browser or any other.
     auto consumed = co_await deps_.verification.consume_flow(state, b.hash, now);
-    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) co_return flow_refused_page(static_cast<int>(*refused));
+    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) {
+        if (b.fresh && *refused == storage::flow_refusal::other_browser) co_return no_cookie_page(no_support);
+        co_return flow_refused_page(static_cast<int>(*refused));
+    }
     co_return co_await complete_oidc(ctx, std::get<storage::verification_flow>(consumed), b);
 }
 
@@ -530,10 +532,9 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     }
     if (!identity) co_return refuse(static_cast<core::errc>(identity.error().value()), "identity claim " + who.claim);
 
-    co_return co_await conclude_login(
-        ctx, *c, s, b, login_facts{"oidc", *flow.oidc_issuer, login->subject, *identity, login->acr, login->auth_time},
-        flow.target_response
-    );
+    // Named first: g++ 12 mis-destroys an aggregate temporary passed by value inside co_await.
+    login_facts proven{"oidc", *flow.oidc_issuer, login->subject, *identity, login->acr, login->auth_time};
+    co_return co_await conclude_login(ctx, *c, s, b, std::move(proven), flow.target_response);
 }
 
 namespace {
@@ -679,11 +680,14 @@ boost::asio::awaitable<http::response> verification_pages::saml_continue(http::r
     const std::string flow_id(ctx.param("flow_id"));
     const auto b = browser_of(ctx, settings_.public_base_url);
     if (!crypto::is_uuid(flow_id)) co_return flow_refused_page(static_cast<int>(storage::flow_refusal::unknown));
-    if (b.fresh) co_return no_cookie_page({});
     const auto now = deps_.clock();
-    // Only a parked answer can be used, and presenting it in another browser spends it.
+    // Only a parked answer can be used, and presenting it in another browser (or one without
+    // our cookie) spends it.
     auto consumed = co_await deps_.verification.consume_flow(flow_id, b.hash, now, storage::flow_use::saml_answered);
-    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) co_return flow_refused_page(static_cast<int>(*refused));
+    if (auto* refused = std::get_if<storage::flow_refusal>(&consumed)) {
+        if (b.fresh && *refused == storage::flow_refusal::other_browser) co_return no_cookie_page({});
+        co_return flow_refused_page(static_cast<int>(*refused));
+    }
     const auto& flow = std::get<storage::verification_flow>(consumed);
     auto c = co_await deps_.challenges.find_by_id(flow.challenge_id);
     const auto s = co_await deps_.verification.settings(flow.tenant_id);
@@ -695,12 +699,10 @@ boost::asio::awaitable<http::response> verification_pages::saml_continue(http::r
     if (state != core::link_state::open) co_return state_page(state, c, s.support);
     std::optional<std::string> acr;
     if (auto text = member_text(*answer, "acr"); !text.empty()) acr = text;
-    co_return co_await conclude_login(
-        ctx, *c, s, b,
-        login_facts{"saml", member_text(*answer, "issuer"), member_text(*answer, "name_id"), member_text(*answer, "identity"),
-                    acr, core::parse_rfc3339(member_text(*answer, "authn_instant"))},
-        flow.target_response
-    );
+    // Named first: g++ 12 mis-destroys an aggregate temporary passed by value inside co_await.
+    login_facts proven{"saml", member_text(*answer, "issuer"), member_text(*answer, "name_id"), member_text(*answer, "identity"),
+                       acr, core::parse_rfc3339(member_text(*answer, "authn_instant"))};
+    co_return co_await conclude_login(ctx, *c, s, b, std::move(proven), flow.target_response);
 }
 
 boost::asio::awaitable<http::response> verification_pages::verified(http::request_context& ctx) {

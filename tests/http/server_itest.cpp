@@ -161,7 +161,14 @@ protected:
             co_await gate_.async_wait(use_tuple);  // the test opens the gate with cancel()
             co_return text(200, "slow done");
         };
+        // A handler that lets a stored value with CR LF reach a header (an IdP URL in a Location).
+        auto injected = [](request_context&) -> asio::awaitable<response> {
+            response res = text(303, "");
+            res.set(bhttp::field::location, "https://idp.example/sso\r\nSet-Cookie: planted=1");
+            co_return res;
+        };
         return router{{
+            {bhttp::verb::get, "/injected", "injected", injected},
             {bhttp::verb::get, "/items/{id}", "items.get", items},
             {bhttp::verb::delete_, "/items/{id}", "items.delete", items},
             {bhttp::verb::post, "/echo", "echo", echo},
@@ -215,6 +222,40 @@ protected:
     std::vector<completed_copy> completed_;
     std::vector<std::string> logs_;
 };
+
+TEST_F(server_itest, never_writes_a_header_value_with_cr_or_lf) {
+    start();
+    raw_connection c{io_};
+    run(io_, c.connect(port()));
+    run(io_, c.send(get("/injected")));
+    const auto res = run(io_, c.read_response());
+    EXPECT_EQ(res.result_int(), 500u);
+    EXPECT_EQ(res.find(bhttp::field::set_cookie), res.end()) << "the injected header must not exist";
+    EXPECT_EQ(res.find(bhttp::field::location), res.end());
+    ASSERT_FALSE(logs_.empty());
+    EXPECT_NE(logs_.back().find("control characters"), std::string::npos) << logs_.back();
+}
+
+TEST_F(server_itest, sends_strict_transport_security_only_when_configured) {
+    auto cfg = test_config();
+    cfg.strict_transport_security = "max-age=63072000";
+    start(cfg);
+    raw_connection c{io_};
+    run(io_, c.connect(port()));
+    run(io_, c.send(get("/items/1")));
+    EXPECT_EQ(run(io_, c.read_response())["Strict-Transport-Security"], "max-age=63072000");
+    run(io_, c.send(get("/no/such/route")));
+    EXPECT_EQ(run(io_, c.read_response())["Strict-Transport-Security"], "max-age=63072000") << "errors too";
+}
+
+TEST_F(server_itest, sends_no_strict_transport_security_by_default) {
+    start();
+    raw_connection c{io_};
+    run(io_, c.connect(port()));
+    run(io_, c.send(get("/items/1")));
+    const auto res = run(io_, c.read_response());
+    EXPECT_EQ(res.find("Strict-Transport-Security"), res.end());
+}
 
 TEST_F(server_itest, answers_a_route_with_its_path_parameter) {
     start();

@@ -6,11 +6,16 @@
 // defective for negative tests.
 //
 //   node tests/idp/oidc_op.mjs --client-id X --client-secret Y --redirect-uri URI
-//        [--alg RS256|ES256] [--users users.json] [--host 127.0.0.1] [--port 0]
+//        [--alg RS256|ES256] [--users users.json] [--host 127.0.0.1] [--port 0] [--id-token-claims]
+//
+// By default the provider runs at oidc-provider's spec-conformant defaults: an ID token issued
+// with an access token carries only `sub` (and the protocol claims); the `email` that the email
+// scope asks for comes from the UserInfo endpoint (OIDC Core 5.4). --id-token-claims puts the
+// scope's claims in the ID token too (conformIdTokenClaims: false), as many real IdPs do.
 //
 // Each option can also come from the environment: OIDC_OP_CLIENT_ID, OIDC_OP_CLIENT_SECRET,
 // OIDC_OP_REDIRECT_URI (several: separated by spaces), OIDC_OP_ALG, OIDC_OP_USERS, OIDC_OP_HOST,
-// OIDC_OP_PORT; a command-line option wins. --redirect-uri may be given more than once.
+// OIDC_OP_PORT, OIDC_OP_ID_TOKEN_CLAIMS=1; a command-line option wins. --redirect-uri may be given more than once.
 //
 // When listening it prints exactly one line on stdout, then nothing else there (logs go to stderr):
 //   {"issuer":"http://127.0.0.1:PORT","admin_url":"http://127.0.0.1:PORT/__admin"}
@@ -19,7 +24,8 @@
 // Users (--users FILE: a JSON array, or {"users": [...]}) are objects
 //   {"email": "...", "password": "...", "sub": "...", "email_verified": true, "name": "..."}
 // where only email is required (password defaults to "password", sub to the email, email_verified
-// to true). Default: alice@example.com and bob@example.com, password "password". The login form
+// to true). Default: alice@example.com, bob@example.com, and unverified@example.com whose
+// email_verified is false, password "password". The login form
 // accepts the email (case-insensitive) or the sub.
 //
 // Login page (GET /interaction/:uid): <form id="login-form"> with <input name="login">,
@@ -72,6 +78,7 @@ function parseOptions(argv, env) {
       users: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
+      'id-token-claims': { type: 'boolean' },
     },
     strict: true,
   });
@@ -84,6 +91,7 @@ function parseOptions(argv, env) {
     users: values.users ?? env.OIDC_OP_USERS,
     host: values.host ?? env.OIDC_OP_HOST ?? '127.0.0.1',
     port: Number(values.port ?? env.OIDC_OP_PORT ?? 0),
+    idTokenClaims: values['id-token-claims'] ?? env.OIDC_OP_ID_TOKEN_CLAIMS === '1',
   };
   const missing = [];
   if (!opts.clientId) missing.push('--client-id');
@@ -100,6 +108,7 @@ function loadUsers(file) {
   let list = [
     { email: 'alice@example.com', name: 'Alice' },
     { email: 'bob@example.com', name: 'Bob' },
+    { email: 'unverified@example.com', name: 'Una', email_verified: false },
   ];
   if (file) {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -333,9 +342,9 @@ export async function startOp(opts) {
         profile: ['name'],
       },
       scopes: ['openid', 'email', 'profile'],
-      // Put the scope-requested claims (email) in the ID token even when an access token is
-      // issued too (by default oidc-provider only puts them in the userinfo response).
-      conformIdTokenClaims: false,
+      // With --id-token-claims the scope-requested claims (email) go in the ID token even when an
+      // access token is issued too; by default (as the spec says) only in the UserInfo response.
+      conformIdTokenClaims: !opts.idTokenClaims,
       pkce: { required: () => true },
       responseTypes: ['code'],
       features: {

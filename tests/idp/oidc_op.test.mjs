@@ -252,9 +252,9 @@ async function verify(op, idToken, { jwks, ...options } = {}) {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('oidc_op fixture (RS256)', () => {
+describe('oidc_op fixture (RS256, claims in the ID token)', () => {
   let op;
-  before(async () => { op = await startOp(); });
+  before(async () => { op = await startOp(['--id-token-claims']); });
   after(async () => {
     const exit = await stopOp(op);
     assert.deepEqual(exit, { code: 0, signal: null }, `exit after SIGTERM; stderr: ${op.stderr}`);
@@ -494,7 +494,7 @@ describe('oidc_op fixture (ES256, users file via env)', () => {
       { email: 'alice@example.com' },
       { sub: 'carol-1', email: 'carol@example.com', password: 'hunter2', email_verified: false },
     ]));
-    op = await startOp(['--alg', 'ES256'], { OIDC_OP_USERS: users });
+    op = await startOp(['--alg', 'ES256'], { OIDC_OP_USERS: users, OIDC_OP_ID_TOKEN_CLAIMS: '1' });
   });
   after(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -530,6 +530,31 @@ describe('oidc_op fixture (ES256, users file via env)', () => {
     await adminPost(op, '/next-id-token', { mode: 'tamper_signature' });
     const tampered = await signIn(op);
     await assert.rejects(verify(op, tampered.idToken), jose.errors.JWSSignatureVerificationFailed);
+  });
+});
+
+describe('oidc_op fixture at its defaults (spec-conformant ID token claims)', () => {
+  let op;
+  before(async () => { op = await startOp(); });
+  after(async () => {
+    const exit = await stopOp(op);
+    assert.deepEqual(exit, { code: 0, signal: null }, `exit after SIGTERM; stderr: ${op.stderr}`);
+  });
+
+  test('the ID token names only the subject; UserInfo says the email and whether it is verified', TEST_TIMEOUT, async () => {
+    const { params, verifier } = authParams();
+    const front = await authorize(op, { params, login: 'unverified@example.com' });
+    const token = await exchange(op, front.callback.get('code'), verifier);
+    assert.equal(token.status, 200, JSON.stringify(token.body));
+    const { payload } = await verify(op, token.body.id_token);
+    assert.equal(payload.sub, 'unverified@example.com');
+    assert.equal(payload.email, undefined, 'no email in a conformant ID token issued with an access token');
+    assert.equal(token.body.token_type.toLowerCase(), 'bearer');
+    const discovery = await getJson(`${op.issuer}/.well-known/openid-configuration`);
+    assert.equal(discovery.authorization_response_iss_parameter_supported, true);
+    const info = await request(discovery.userinfo_endpoint, { headers: { authorization: `Bearer ${token.body.access_token}` } });
+    assert.equal(info.status, 200, info.text);
+    assert.deepEqual(JSON.parse(info.text), { sub: 'unverified@example.com', email: 'unverified@example.com', email_verified: false });
   });
 });
 

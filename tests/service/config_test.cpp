@@ -32,6 +32,7 @@ TEST_F(environment_test, has_safe_defaults) {
     EXPECT_FALSE(c.outbound.address_policy.allow_loopback);
     EXPECT_FALSE(c.outbound.address_policy.allow_private);
     EXPECT_EQ(c.deliveries.attempt_timeout, std::chrono::milliseconds{10000});
+    EXPECT_EQ(c.server.strict_transport_security, "") << "no HSTS for a plain http development server";
 }
 
 TEST_F(environment_test, names_the_variable_that_is_malformed) {
@@ -57,4 +58,5 @@ TEST_F(environment_test, reads_the_master_key_and_switches) {
     EXPECT_TRUE(c.api.callback_policy.allow_plain_http);
     EXPECT_TRUE(c.outbound.allow_plain_http);
     EXPECT_EQ(c.api.public_base_url, "https://challenge.example.com");
+    EXPECT_EQ(c.server.strict_transport_security, "max-age=63072000") << "an https service asks for HSTS";
 }
