@@ -39,7 +39,7 @@ std::string form_encode(std::string_view value) {
 }  // namespace
 
 oidc_client::oidc_client(
-    http::client& client, bool allow_http, std::chrono::seconds metadata_ttl, std::chrono::seconds jwks_ttl
+    http::client& client, bool allow_http, std::chrono::seconds metadata_ttl, std::chrono::milliseconds jwks_ttl
 )
     : client_(client), allow_http_(allow_http), metadata_ttl_(metadata_ttl), jwks_ttl_(jwks_ttl) {}
 

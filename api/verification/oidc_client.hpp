@@ -31,7 +31,7 @@ public:
     // `allow_http`: the development setting that lets a provider's endpoints be plain http.
     explicit oidc_client(
         http::client& client, bool allow_http = false, std::chrono::seconds metadata_ttl = std::chrono::hours{1},
-        std::chrono::seconds jwks_ttl = std::chrono::minutes{5}
+        std::chrono::milliseconds jwks_ttl = std::chrono::minutes{5}
     );
 
     boost::asio::awaitable<oidc_result<oidc_provider>> discover(std::string issuer);
@@ -65,7 +65,7 @@ private:
     http::client& client_;
     bool allow_http_;
     std::chrono::seconds metadata_ttl_;
-    std::chrono::seconds jwks_ttl_;
+    std::chrono::milliseconds jwks_ttl_;
     std::map<std::string, cached_provider> providers_;
     std::map<std::string, cached_keys> keys_;
 };

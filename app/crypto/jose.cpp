@@ -111,6 +111,11 @@ std::string to_fixed_bytes(const BIGNUM* n, std::size_t size) {
 }
 
 constexpr std::size_t p256_coordinate_size = 32;
+// The order n of P-256's base point (SEC 2, section 2.4.2), big-endian.
+constexpr std::string_view p256_order{
+    "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff"
+    "\xbc\xe6\xfa\xad\xa7\x17\x9e\x84\xf3\xb9\xca\xc2\xfc\x63\x25\x51",
+    32};
 constexpr int min_rsa_bits = 2048;
 // A JWKS arrives over the network and every verification pays for the modulus size.
 constexpr int max_rsa_bits = 8192;
@@ -551,6 +556,16 @@ std::string signing_key::sign_compact(const json::object& header_extra, std::str
     const BIGNUM* r = nullptr;
     const BIGNUM* s = nullptr;
     ECDSA_SIG_get0(sig.get(), &r, &s);
+    // (r, n - s) verifies as well as (r, s). Our receipts use the low-S one, so each receipt has
+    // one signature and verifiers that insist on low S (as some do, against malleability) accept it.
+    const bn_ptr order = to_bignum(p256_order);
+    bn_ptr half{BN_dup(order.get())};
+    bn_ptr low{BN_new()};
+    if (!half || !low || BN_rshift1(half.get(), half.get()) != 1) throw std::bad_alloc{};
+    if (BN_cmp(s, half.get()) > 0) {
+        if (BN_sub(low.get(), order.get(), s) != 1) throw std::runtime_error("ES256 signing: low-S failed");
+        s = low.get();
+    }
     out += '.';
     out +=
         base64url_encode(to_fixed_bytes(r, p256_coordinate_size) + to_fixed_bytes(s, p256_coordinate_size));

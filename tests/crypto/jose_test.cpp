@@ -347,6 +347,24 @@ TEST(signing_key, signs_tokens_that_verify_through_its_published_jwks) {
     EXPECT_EQ(verify_error(with_signature_bit_flipped(compact), keys), jose::errc::bad_signature);
 }
 
+TEST(signing_key, always_signs_with_the_low_s_value) {
+    // Half the order of P-256, big-endian: n = FFFFFFFF 00000000 FFFFFFFF FFFFFFFF BCE6FAAD ...
+    const std::string half_order{
+        "\x7f\xff\xff\xff\x80\x00\x00\x00\x7f\xff\xff\xff\xff\xff\xff\xff"
+        "\xde\x73\x7d\x56\xd3\x8b\xcf\x42\x79\xdc\xe5\x61\x7e\x31\x92\xa8",
+        32};
+    const auto key = jose::signing_key::generate();
+    const std::array<boost::json::object, 1> published{key.public_jwk()};
+    const auto keys = key_set(jose::jwks_json(published));
+    // OpenSSL picks s at random: about half of 64 signatures would be high-S without the fix.
+    for (int i = 0; i < 64; ++i) {
+        const auto compact = key.sign_compact({}, R"({"n":)" + std::to_string(i) + "}");
+        const auto signature = *base64_decode(compact.substr(compact.rfind('.') + 1));
+        EXPECT_LE(signature.substr(32), half_order) << "signature " << i;
+        EXPECT_TRUE(jose::verify_compact_jws(compact, keys, rs_and_es)) << "signature " << i;
+    }
+}
+
 TEST(signing_key, publishes_a_p256_signing_jwk_named_by_its_thumbprint) {
     const auto key = jose::signing_key::generate();
     const auto jwk = key.public_jwk();
