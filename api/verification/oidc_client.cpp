@@ -1,8 +1,8 @@
 #include "api/verification/oidc_client.hpp"
 
+#include "app/core/json_values.hpp"
 #include "app/crypto/crypto.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -18,18 +18,6 @@ constexpr std::chrono::milliseconds idp_timeout{5000};
 // often per JWKS. ID tokens come from the token endpoint for a code, not from the browser, so
 // only the provider chooses kids; the floor just keeps a misbehaving provider from being hammered.
 constexpr std::chrono::seconds jwks_refetch_interval{1};
-
-std::optional<boost::json::object> json_object_of(const std::string& body) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    return std::move(v.as_object());
-}
-
-std::string string_member(const boost::json::object& o, std::string_view name) {
-    if (const auto* v = o.if_contains(name); v && v->is_string()) return std::string(v->as_string());
-    return {};
-}
 
 // application/x-www-form-urlencoded value (RFC 6749 2.3.1 also wants the Basic credentials so encoded).
 std::string form_encode(std::string_view value) {
@@ -84,9 +72,9 @@ boost::asio::awaitable<oidc_result<core::oidc_tokens>> oidc_client::exchange_cod
     }
     auto sent = co_await client_.send(std::move(req));
     if (!sent) co_return oidc_failure{"token request failed: " + sent.error().message()};
-    auto doc = json_object_of(sent->body);
+    auto doc = core::json_object_of(sent->body);
     if (sent->status != 200) {
-        const auto error = doc ? string_member(*doc, "error") : std::string();
+        const auto error = doc ? core::string_member(*doc, "error") : std::string();
         co_return oidc_failure{"token endpoint answered HTTP " + std::to_string(sent->status) +
                                (error.empty() ? "" : " error=" + error)};
     }
@@ -148,7 +136,7 @@ boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::verified_c
         }
     }
     if (!verified) co_return oidc_failure{"ID token signature refused: " + verified.error().message()};
-    auto claims = json_object_of(verified->payload);
+    auto claims = core::json_object_of(verified->payload);
     if (!claims) co_return oidc_failure{"ID token payload is not a JSON object"};
     co_return std::move(*claims);
 }

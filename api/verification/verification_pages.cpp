@@ -5,12 +5,12 @@
 #include "api/errors.hpp"
 #include "api/verification/html.hpp"
 #include "app/core/device.hpp"
+#include "app/core/json_values.hpp"
 #include "app/core/network_address.hpp"
 #include "app/core/verification.hpp"
 #include "app/saml/service_provider.hpp"
 
 #include <boost/beast/http/field.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/params_view.hpp>
@@ -52,18 +52,6 @@ std::string when_text(core::timestamp expires_at, core::timestamp now) {
     if (minutes >= 1) text += " (in " + std::to_string(minutes) + (minutes == 1 ? " minute)" : " minutes)");
     else text += " (in less than a minute)";
     return text;
-}
-
-std::optional<boost::json::object> json_object_of(std::string_view text) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    return std::move(v.as_object());
-}
-
-std::string member_text(const boost::json::object& o, std::string_view name) {
-    if (const auto* v = o.if_contains(name); v && v->is_string()) return std::string(v->as_string());
-    return {};
 }
 
 http::response message_page(unsigned status, std::string_view title, std::string_view message,
@@ -691,17 +679,17 @@ boost::asio::awaitable<http::response> verification_pages::saml_continue(http::r
     const auto& flow = std::get<storage::verification_flow>(consumed);
     auto c = co_await deps_.challenges.find_by_id(flow.challenge_id);
     const auto s = co_await deps_.verification.settings(flow.tenant_id);
-    auto answer = flow.saml_answer_json ? json_object_of(*flow.saml_answer_json) : std::nullopt;
+    auto answer = flow.saml_answer_json ? core::json_object_of(*flow.saml_answer_json) : std::nullopt;
     if (!c || !answer)
         co_return login_refused_page(flow.tenant_id, flow.challenge_id, core::errc::login_malformed,
                                      "saml: no checked answer on the flow", s.support);
     const auto state = core::link_state_for(c, c->authenticated_at.has_value(), now);
     if (state != core::link_state::open) co_return state_page(state, c, s.support);
     std::optional<std::string> acr;
-    if (auto text = member_text(*answer, "acr"); !text.empty()) acr = text;
+    if (auto text = core::string_member(*answer, "acr"); !text.empty()) acr = text;
     // Named first: g++ 12 mis-destroys an aggregate temporary passed by value inside co_await.
-    login_facts proven{"saml", member_text(*answer, "issuer"), member_text(*answer, "name_id"), member_text(*answer, "identity"),
-                       acr, core::parse_rfc3339(member_text(*answer, "authn_instant"))};
+    login_facts proven{"saml", core::string_member(*answer, "issuer"), core::string_member(*answer, "name_id"), core::string_member(*answer, "identity"),
+                       acr, core::parse_rfc3339(core::string_member(*answer, "authn_instant"))};
     co_return co_await conclude_login(ctx, *c, s, b, std::move(proven), flow.target_response);
 }
 
@@ -711,9 +699,9 @@ boost::asio::awaitable<http::response> verification_pages::verified(http::reques
     const auto& c = link.c;
     const auto& settings = link.settings;
     std::optional<boost::json::object> login;
-    if (c && c->login_json) login = json_object_of(*c->login_json);
+    if (c && c->login_json) login = core::json_object_of(*c->login_json);
     // Only the browser that signed in sees the code.
-    if (!login || member_text(*login, "browser") != crypto::hex_encode(b.hash))
+    if (!login || core::string_member(*login, "browser") != crypto::hex_encode(b.hash))
         co_return state_page(core::link_state::not_found, std::nullopt, settings.support);
     // "Verified" only for a challenge that is, or is turning, verified.
     const bool verified_or_turning = c->status == core::challenge_status::verified ||
@@ -732,7 +720,7 @@ boost::asio::awaitable<http::response> verification_pages::verified(http::reques
                      b.derive("device", c->id) + "\"";
     } else {
         main += "<p id=\"device-status\" class=\"muted\" role=\"status\">";
-        auto device = c->device_fingerprint_json ? json_object_of(*c->device_fingerprint_json) : std::nullopt;
+        auto device = c->device_fingerprint_json ? core::json_object_of(*c->device_fingerprint_json) : std::nullopt;
         const bool collected = device && device->contains("details_collected") && device->at("details_collected").is_bool() &&
                                device->at("details_collected").as_bool();
         main += collected ? "Device details were recorded." : "Device details were not collected.";
@@ -754,8 +742,8 @@ boost::asio::awaitable<http::response> verification_pages::device_details(http::
     std::optional<core::challenge> c;
     if (crypto::is_uuid(id)) c = co_await deps_.challenges.find_by_id(id);
     std::optional<boost::json::object> login;
-    if (c && c->login_json) login = json_object_of(*c->login_json);
-    if (!login || member_text(*login, "browser") != crypto::hex_encode(b.hash)) co_return refused(404, "Challenge not found");
+    if (c && c->login_json) login = core::json_object_of(*c->login_json);
+    if (!login || core::string_member(*login, "browser") != crypto::hex_encode(b.hash)) co_return refused(404, "Challenge not found");
     if (c->status != core::challenge_status::in_progress) co_return refused(409, "Challenge has already finished");
     std::optional<std::string_view> platform_version;
     const auto version_header = header_value(ctx.req, "Sec-CH-UA-Platform-Version");
@@ -773,9 +761,9 @@ boost::asio::awaitable<bool> verification_pages::finish(const core::challenge& c
     core::receipt_facts facts;
     facts.issuer = settings_.public_base_url;
     facts.auth_method = c.auth_method.value_or("none");
-    if (auto login = c.login_json ? json_object_of(*c.login_json) : std::nullopt) {
-        if (auto acr = member_text(*login, "acr"); !acr.empty()) facts.acr = acr;
-        facts.auth_time = core::parse_rfc3339(member_text(*login, "auth_time"));
+    if (auto login = c.login_json ? core::json_object_of(*c.login_json) : std::nullopt) {
+        if (auto acr = core::string_member(*login, "acr"); !acr.empty()) facts.acr = acr;
+        facts.auth_time = core::parse_rfc3339(core::string_member(*login, "auth_time"));
     }
     if (c.context) facts.context_sha256 = crypto::sha256_hex(*c.context);
     facts.device_sha256 = crypto::sha256_hex(device_json);
@@ -791,12 +779,12 @@ boost::asio::awaitable<int> verification_pages::finish_unreported(core::timestam
     int finished = 0;
     for (const auto& c : waiting) {
         if (!c.login_json) continue;
-        auto login = json_object_of(*c.login_json);
+        auto login = core::json_object_of(*c.login_json);
         if (!login) continue;
         std::optional<std::string_view> platform_version;
-        const auto version = member_text(*login, "ua_platform_version");
+        const auto version = core::string_member(*login, "ua_platform_version");
         if (!version.empty()) platform_version = version;
-        auto device = core::server_side_device_details(member_text(*login, "user_agent"), member_text(*login, "ip"), platform_version);
+        auto device = core::server_side_device_details(core::string_member(*login, "user_agent"), core::string_member(*login, "ip"), platform_version);
         const bool done = co_await finish(c, boost::json::serialize(device), "system:device-timeout");
         if (done) ++finished;
     }

@@ -1,23 +1,10 @@
 #include "app/core/oidc.hpp"
 
+#include "app/core/json_values.hpp"
 #include "app/core/verification.hpp"
-
-#include <boost/json/parse.hpp>
 
 namespace chal::core {
 namespace {
-
-std::optional<boost::json::object> json_object_of(std::string_view body) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    return std::move(v.as_object());
-}
-
-std::string string_member(const boost::json::object& o, std::string_view name) {
-    if (const auto* v = o.if_contains(name); v && v->is_string()) return std::string(v->as_string());
-    return {};
-}
 
 bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
