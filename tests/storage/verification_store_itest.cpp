@@ -26,6 +26,14 @@ protected:
         f.expires_at = t0 + 10min;
         return f;
     }
+
+    verification_flow saml_flow_for(const core::challenge& c, std::string request_id) {
+        auto f = flow_for(c, std::string(32, 'a'));
+        f.method = "saml";
+        f.saml_request_id = std::move(request_id);
+        f.acs_binding_hash = std::string(32, 'c');
+        return f;
+    }
 };
 
 TEST_F(verification_store_itest, a_tenant_without_settings_is_unconfigured_with_no_contacts) {
@@ -129,10 +137,7 @@ TEST_F(verification_store_itest, an_expired_or_unknown_flow_is_refused) {
 TEST_F(verification_store_itest, a_saml_answer_is_parked_once_on_an_open_flow_and_read_back_when_used) {
     const auto t = make_tenant();
     const auto c = insert(sample_challenge(t));
-    auto f = flow_for(c, std::string(32, 'a'));
-    f.method = "saml";
-    f.saml_request_id = "_req1";
-    f.acs_binding_hash = std::string(32, 'c');
+    const auto f = saml_flow_for(c, "_req1");
     run(verification.create_flow(f));
 
     const auto open = run(verification.find_open_flow(f.id, t0 + 1min));
@@ -156,10 +161,7 @@ TEST_F(verification_store_itest, a_saml_answer_is_parked_once_on_an_open_flow_an
 TEST_F(verification_store_itest, a_saml_flow_is_used_only_once_an_answer_is_parked) {
     const auto t = make_tenant();
     const auto c = insert(sample_challenge(t));
-    auto f = flow_for(c, std::string(32, 'a'));
-    f.method = "saml";
-    f.saml_request_id = "_req2";
-    f.acs_binding_hash = std::string(32, 'c');
+    const auto f = saml_flow_for(c, "_req2");
     run(verification.create_flow(f));
     auto early = run(verification.consume_flow(f.id, f.browser_hash, t0 + 1min, flow_use::saml_answered));
     ASSERT_TRUE(std::holds_alternative<flow_refusal>(early));
