@@ -39,6 +39,18 @@ void metrics::count_challenge_event(std::string_view event) {
     ++challenge_events_[std::string(event)];
 }
 
+void metrics::set_webhook_in_flight(std::string_view lane, int attempts) {
+    webhook_in_flight_[std::string(lane)] = attempts;
+}
+
+void metrics::count_breaker_moves(std::string_view to_lane, std::int64_t endpoints) {
+    if (endpoints > 0) breaker_moves_[std::string(to_lane)] += static_cast<std::uint64_t>(endpoints);
+}
+
+void metrics::count_throttled(std::string_view by) {
+    ++throttled_[std::string(by)];
+}
+
 void metrics::render_histogram(std::string& out, std::string_view name, std::string_view labels, const histogram& h) {
     const std::string sep = labels.empty() ? "" : ",";
     for (std::size_t i = 0; i < buckets.size(); ++i) {
@@ -83,6 +95,22 @@ std::string metrics::render(const queue_gauges& gauges) const {
     out += "# HELP challenge_webhook_oldest_unfinished_age_seconds Age of the oldest delivery not yet finished.\n";
     out += "# TYPE challenge_webhook_oldest_unfinished_age_seconds gauge\n";
     out += "challenge_webhook_oldest_unfinished_age_seconds " + number(gauges.oldest_unfinished_age_seconds.value_or(0)) + "\n";
+
+    out += "# HELP challenge_webhook_slow_endpoints Callback endpoints in the slow lane (their breaker is open).\n";
+    out += "# TYPE challenge_webhook_slow_endpoints gauge\n";
+    out += "challenge_webhook_slow_endpoints " + std::to_string(gauges.slow_endpoints) + "\n";
+    out += "# HELP challenge_webhook_in_flight Callback attempts this instance is running, by lane.\n";
+    out += "# TYPE challenge_webhook_in_flight gauge\n";
+    for (const auto& [lane, value] : webhook_in_flight_)
+        out += "challenge_webhook_in_flight{lane=\"" + lane + "\"} " + std::to_string(value) + "\n";
+    out += "# HELP challenge_webhook_breaker_moves_total Endpoints moved to the slow lane or back to the fast one.\n";
+    out += "# TYPE challenge_webhook_breaker_moves_total counter\n";
+    for (const auto& [lane, value] : breaker_moves_)
+        out += "challenge_webhook_breaker_moves_total{to=\"" + lane + "\"} " + std::to_string(value) + "\n";
+    out += "# HELP challenge_api_throttled_total API requests refused by a rate limit, by what was limited.\n";
+    out += "# TYPE challenge_api_throttled_total counter\n";
+    for (const auto& [by, value] : throttled_)
+        out += "challenge_api_throttled_total{by=\"" + by + "\"} " + std::to_string(value) + "\n";
 
     out += "# HELP challenge_events_total Challenge lifecycle events (created, verify, expire, ...).\n";
     out += "# TYPE challenge_events_total counter\n";

@@ -31,7 +31,7 @@ TEST_F(environment_test, has_safe_defaults) {
     EXPECT_FALSE(c.api.callback_policy.allow_plain_http);
     EXPECT_FALSE(c.outbound.address_policy.allow_loopback);
     EXPECT_FALSE(c.outbound.address_policy.allow_private);
-    EXPECT_EQ(c.deliveries.attempt_timeout, std::chrono::milliseconds{10000});
+    EXPECT_EQ(c.deliveries.fast.attempt_timeout, std::chrono::milliseconds{10000});
 }
 
 TEST_F(environment_test, names_the_variable_that_is_malformed) {
