@@ -134,7 +134,7 @@ struct arguments {
 
 arguments parse_arguments(const std::vector<std::string>& args) {
     static const std::set<std::string> flags{"json", "generate-secret", "i-understand-this-is-weaker", "yaml",
-                                             "token-rotation", "org-deploy"};
+                                             "token-rotation", "org-deploy", "slow"};
     arguments a;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& arg = args[i];
