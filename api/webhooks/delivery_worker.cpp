@@ -115,11 +115,16 @@ void delivery_worker::publish_in_flight() {
     counters_.set_webhook_in_flight("slow", lanes_[slow_lane].total);
 }
 
-asio::awaitable<std::size_t> delivery_worker::claim_and_start(lane_index lane) {
+asio::awaitable<bool> delivery_worker::claim_and_start(lane_index lane) {
     const auto& budget = lane_config(lane);
     auto& usage = lanes_[lane];
     const int room = budget.max_in_flight - usage.total;
-    if (room <= 0) co_return 0;
+    if (room <= 0) co_return false;
+    if (lane == slow_lane) {
+        const auto now_steady = std::chrono::steady_clock::now();
+        if (!slow_lane_busy_ && usage.total == 0 && now_steady < next_slow_claim_) co_return false;
+        next_slow_claim_ = now_steady + config_.poll_interval;
+    }
     storage::claim_fairness fairness;
     fairness.slow_lane = lane == slow_lane;
     fairness.max_per_tenant = budget.max_per_tenant;
@@ -127,11 +132,12 @@ asio::awaitable<std::size_t> delivery_worker::claim_and_start(lane_index lane) {
     fairness.tenants_in_flight = counts_of(usage.by_tenant);
     fairness.endpoints_in_flight = counts_of(usage.by_endpoint);
     const auto now = clock_();
-    auto claimed = co_await store_.claim_due(
-        now, std::min(room, config_.claim_batch), config_.worker_id, now + config_.lease, std::move(fairness)
-    );
+    const int limit = std::min(room, config_.claim_batch);
+    auto claimed = co_await store_.claim_due(now, limit, config_.worker_id, now + config_.lease, std::move(fairness));
+    bool filled_a_tenant = false;
     for (auto& d : claimed) {
         occupy(usage, d);
+        filled_a_tenant = filled_a_tenant || usage.by_tenant[d.tenant_id] >= budget.max_per_tenant;
         auto send = attempt(std::move(d), lane);
         asio::co_spawn(executor_, std::move(send), [](std::exception_ptr e) {
             if (!e) return;
@@ -142,8 +148,9 @@ asio::awaitable<std::size_t> delivery_worker::claim_and_start(lane_index lane) {
             }
         });
     }
+    if (lane == slow_lane) slow_lane_busy_ = !claimed.empty();
     publish_in_flight();
-    co_return claimed.size();
+    co_return static_cast<int>(claimed.size()) == limit || filled_a_tenant;
 }
 
 asio::awaitable<void> delivery_worker::run() {
@@ -156,11 +163,9 @@ asio::awaitable<void> delivery_worker::run() {
                 if (auto rescued = co_await store_.rescue_expired_leases(clock_()); rescued > 0)
                     spdlog::warn("webhook leases rescued count={}", rescued);
             }
-            const auto started_fast = co_await claim_and_start(fast_lane);
-            const auto started_slow = co_await claim_and_start(slow_lane);
-            // Something was due: claim again at once (a claim stops at the tenants and endpoints
-            // it had no room for, so more may be waiting behind them).
-            if (started_fast + started_slow > 0) continue;
+            const bool more_fast = co_await claim_and_start(fast_lane);
+            const bool more_slow = co_await claim_and_start(slow_lane);
+            if (more_fast || more_slow) continue;
         } catch (const std::exception& e) {
             spdlog::error("webhook worker cycle failed error={}", e.what());
         }
@@ -272,6 +277,7 @@ asio::awaitable<void> delivery_worker::flush_results() {
                              static_cast<std::int64_t>(count) - done.applied);
             counters_.count_breaker_moves("slow", done.moved_to_slow_lane);
             counters_.count_breaker_moves("fast", done.moved_to_fast_lane);
+            if (done.moved_to_slow_lane > 0) slow_lane_busy_ = true;  // its deliveries wait there now
             if (done.moved_to_slow_lane > 0 || done.moved_to_fast_lane > 0)
                 spdlog::warn("webhook endpoints changed lanes to_slow={} to_fast={}", done.moved_to_slow_lane,
                              done.moved_to_fast_lane);

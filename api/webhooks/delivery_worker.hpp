@@ -74,8 +74,10 @@ public:
 private:
     enum lane_index { fast_lane = 0, slow_lane = 1 };
     const delivery_lane_config& lane_config(lane_index lane) const noexcept;
-    // Claims what `lane` has room for and starts the attempts; returns how many it started.
-    boost::asio::awaitable<std::size_t> claim_and_start(lane_index lane);
+    // Claims what `lane` has room for and starts the attempts. True when more may be due at
+    // once: the claim was full, or it filled some tenant's share (a claim skips a full tenant's
+    // rows, so rows behind them are reached only by claiming again).
+    boost::asio::awaitable<bool> claim_and_start(lane_index lane);
     boost::asio::awaitable<void> attempt(storage::claimed_delivery delivery, lane_index lane);
     boost::asio::awaitable<void> flush_results();
     boost::asio::awaitable<void> wait_for_wake(std::chrono::steady_clock::duration limit);
@@ -94,6 +96,10 @@ private:
     bool woken_ = false;
     bool stopping_ = false;
     lane_usage lanes_[2];
+    // The slow lane is asked only while it has work, and otherwise once per poll interval (an
+    // endpoint can turn slow on another instance): no second claim per wake-up while all is well.
+    std::chrono::steady_clock::time_point next_slow_claim_{};
+    bool slow_lane_busy_ = false;
     std::vector<storage::attempt_record> unrecorded_;
     bool flushing_ = false;
 };
