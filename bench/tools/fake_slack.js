@@ -114,7 +114,8 @@ const server = http.createServer((req, res) => {
         const text = Buffer.concat(chunks).toString('utf8');
         const cardCall = /^(conversations|chat)\./.test(method);
         if (hangToken && cardCall && req.headers.authorization === `Bearer ${hangToken}`) {
-            ++held;  // never answered
+            ++held;  // never answered; counted while the caller waits
+            res.on('close', () => --held);
             return;
         }
         if (method === 'chat.postMessage') {
