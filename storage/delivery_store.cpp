@@ -5,8 +5,9 @@ namespace {
 
 // One lane at a time (an endpoint is in the slow lane while its breaker holds it there). Rows of
 // tenants and endpoints with no room left are skipped in the scan, so they never hide others'
-// rows; among the rest, each tenant and endpoint gets at most its room, oldest due first. Rows
-// locked by the scan but not chosen are unlocked at commit, untouched.
+// rows; among the rest, each tenant and endpoint gets at most its room, oldest due first. The
+// scan only reads; just the chosen rows are locked (SKIP LOCKED: a row another instance is
+// claiming right now is left to it), so picking one row behind many costs one row lock.
 constexpr pg::query claim_due_deliveries{"claim_due_deliveries", R"sql(
     WITH busy_tenants AS (SELECT * FROM unnest($6::uuid[], $7::int[]) AS b (tenant_id, running)),
     busy_endpoints AS (SELECT * FROM unnest($9::text[], $10::int[]) AS b (endpoint, running)),
@@ -17,7 +18,7 @@ constexpr pg::query claim_due_deliveries{"claim_due_deliveries", R"sql(
           AND d.tenant_id NOT IN (SELECT tenant_id FROM busy_tenants WHERE running >= $8)
           AND d.endpoint NOT IN (SELECT endpoint FROM busy_endpoints WHERE running >= $11)
         ORDER BY d.next_attempt_at
-        LIMIT $2::int * 4 FOR UPDATE OF d SKIP LOCKED),
+        LIMIT $2::int * 4),
     ranked AS (
         SELECT due.id, due.next_attempt_at,
                row_number() OVER (PARTITION BY due.tenant_id ORDER BY due.next_attempt_at, due.id)
@@ -26,10 +27,13 @@ constexpr pg::query claim_due_deliveries{"claim_due_deliveries", R"sql(
                    + coalesce((SELECT b.running FROM busy_endpoints b WHERE b.endpoint = due.endpoint), 0) AS endpoint_slot
         FROM due),
     chosen AS (
-        SELECT id FROM ranked WHERE tenant_slot <= $8 AND endpoint_slot <= $11 ORDER BY next_attempt_at, id LIMIT $2)
+        SELECT id FROM ranked WHERE tenant_slot <= $8 AND endpoint_slot <= $11 ORDER BY next_attempt_at, id LIMIT $2),
+    locked AS (
+        SELECT d.id FROM webhook_deliveries d JOIN chosen USING (id)
+        WHERE d.state = 'pending' AND d.next_attempt_at <= $1 FOR UPDATE OF d SKIP LOCKED)
     UPDATE webhook_deliveries d
     SET state = 'in_flight', attempts = d.attempts + 1, leased_by = $3, lease_until = $4, lease_token = d.lease_token + 1
-    FROM chosen WHERE d.id = chosen.id
+    FROM locked WHERE d.id = locked.id
     RETURNING d.id, d.event_id, d.tenant_id, d.endpoint, d.lease_token, d.integration_id, d.event_type, d.url, d.body,
               d.attempts, d.next_trigger,
               (SELECT i.webhook_secret_sealed FROM integrations i WHERE i.id = d.integration_id), d.created_at)sql"};

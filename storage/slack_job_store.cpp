@@ -8,7 +8,9 @@ namespace {
 
 // An outcome is held back while its challenge's card is still to be posted; a 'dead' delivery
 // does not hold it (whatever messages exist are still updated). Jobs of installations with no
-// room are skipped in the scan; the rest get at most their room, oldest due first.
+// room are skipped in the scan; the rest get at most their room, oldest due first. The scan only
+// reads; the chosen jobs are locked (SKIP LOCKED) and re-checked as due, so a job another
+// instance leased meanwhile is left alone.
 constexpr pg::query claim_due_slack_jobs{"claim_due_slack_jobs",
     "WITH busy AS (SELECT * FROM unnest($4::uuid[], $5::int[]) AS b (installation_id, running)),"
     " due AS ("
@@ -18,16 +20,19 @@ constexpr pg::query claim_due_slack_jobs{"claim_due_slack_jobs",
     "      AND (j.kind = 'deliver' OR NOT EXISTS (SELECT 1 FROM slack_jobs d WHERE d.challenge_id = j.challenge_id"
     "                                             AND d.kind = 'deliver' AND d.state = 'pending'))"
     "      AND s.installation_id NOT IN (SELECT installation_id FROM busy WHERE running >= $6)"
-    "    ORDER BY j.next_attempt_at LIMIT $2::int * 4 FOR UPDATE OF j SKIP LOCKED),"
+    "    ORDER BY j.next_attempt_at LIMIT $2::int * 4),"
     " ranked AS ("
     "    SELECT due.id, due.next_attempt_at,"
     "           row_number() OVER (PARTITION BY due.installation_id ORDER BY due.next_attempt_at, due.id)"
     "           + coalesce((SELECT b.running FROM busy b WHERE b.installation_id = due.installation_id), 0) AS slot"
     "    FROM due),"
     " chosen AS (SELECT id FROM ranked WHERE slot <= $6 ORDER BY next_attempt_at, id LIMIT $2),"
+    " locked AS ("
+    "    SELECT j.id FROM slack_jobs j JOIN chosen USING (id)"
+    "    WHERE j.state = 'pending' AND j.next_attempt_at <= $1 FOR UPDATE OF j SKIP LOCKED),"
     " leased AS ("
     "    UPDATE slack_jobs j SET attempts = j.attempts + 1, next_attempt_at = $3, lease_token = j.lease_token + 1"
-    "    FROM chosen WHERE j.id = chosen.id"
+    "    FROM locked WHERE j.id = locked.id"
     "    RETURNING j.id, j.kind, j.attempts, j.challenge_id, j.lease_token)"
     " SELECT " CHAL_CHALLENGE_COLUMNS ", leased.id, leased.kind, leased.attempts, s.installation_id,"
     "        s.requester_user_id, s.target_user_id, s.origin_channel_id, leased.lease_token"
