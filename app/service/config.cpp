@@ -170,13 +170,9 @@ service_config read_config_from_environment() {
     c.identity_providers.address_policy.allow_loopback = env_bool("CHALLENGE_ALLOW_LOOPBACK_IDP", false);
     c.identity_providers.address_policy.allow_private = env_bool("CHALLENGE_ALLOW_PRIVATE_IDP", false);
     c.identity_providers.max_idle_per_host = 2;
-    // Their own lookup threads: a tenant's slow IdP or callback host never queues these.
-    c.identity_providers.resolver.threads = 4;
-    c.identity_providers.resolver.max_running_per_key = 4;
     c.verification.public_base_url = c.api.public_base_url;
     c.verification.details_grace = std::chrono::seconds{env_int("CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS", 5, 1, 120)};
     c.verification.trusted_proxies = env_list("CHALLENGE_TRUSTED_PROXIES");
-    c.api.trusted_proxies = c.verification.trusted_proxies;
     if (auto file = env("CHALLENGE_RECEIPT_KEY_FILE")) c.receipt_key_pem = read_text_file(*file, "CHALLENGE_RECEIPT_KEY_FILE");
     for (const auto& file : env_list("CHALLENGE_RECEIPT_RETIRED_KEY_FILES"))
         c.retired_receipt_key_pems.push_back(read_text_file(file, "CHALLENGE_RECEIPT_RETIRED_KEY_FILES"));
@@ -208,6 +204,11 @@ service_config read_config_from_environment() {
     c.log_level = env("CHALLENGE_LOG_LEVEL").value_or("info");
     c.instance_id = env("CHALLENGE_INSTANCE_ID").value_or(default_instance_id());
     c.deliveries.worker_id = c.instance_id;
+    // The API's failed-authentication limit is per client address, as our proxies report it.
+    c.api.trusted_proxies = c.verification.trusted_proxies;
+    // Lookup threads of their own: a tenant's slow IdP or callback host never queues these.
+    c.identity_providers.resolver.threads = 4;
+    c.identity_providers.resolver.max_running_per_key = 4;
     return c;
 }
 
