@@ -39,6 +39,9 @@ std::string printable_snippet(std::string_view body) {
     return out;
 }
 
+// Endpoints remembered as having timed out on this instance (until their next success).
+constexpr std::size_t max_timed_out_remembered = 10'000;
+
 void release_count(std::map<std::string, int>& counts, const std::string& key) {
     if (--counts[key] <= 0) counts.erase(key);
 }
@@ -108,6 +111,18 @@ asio::awaitable<void> delivery_worker::wait_for_wake(std::chrono::steady_clock::
 
 const delivery_lane_config& delivery_worker::lane_config(lane_index lane) const noexcept {
     return lane == fast_lane ? config_.fast : config_.slow;
+}
+
+core::endpoint_signal delivery_worker::breaker_signal(core::endpoint_signal signal, const std::string& endpoint, lane_index lane) {
+    if (signal == core::endpoint_signal::timeout) {
+        if (timed_out_here_.size() < max_timed_out_remembered) timed_out_here_.insert(endpoint);
+        return signal;
+    }
+    if (signal != core::endpoint_signal::healthy) return signal;
+    // A success only matters to an endpoint the breaker counts timeouts for: one in the slow
+    // lane, or one that timed out here. Healthy endpoints cost the breaker no statement.
+    if (lane == slow_lane || timed_out_here_.erase(endpoint) > 0) return signal;
+    return core::endpoint_signal::none;
 }
 
 void delivery_worker::publish_in_flight() {
@@ -232,7 +247,7 @@ asio::awaitable<void> delivery_worker::attempt(storage::claimed_delivery d, lane
     record.decision = core::decide_after_attempt(outcome, d.attempt_no, clock_(), crypto::random_unit());
     record.lease_token = d.lease_token;
     record.endpoint = d.endpoint;
-    record.signal = core::endpoint_signal_of(outcome);
+    record.signal = breaker_signal(core::endpoint_signal_of(outcome), d.endpoint, lane);
     const auto verdict = core::to_string(record.decision.verdict);
     counters_.count_delivery_attempt(
         verdict, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count()

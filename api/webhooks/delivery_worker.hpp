@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,8 @@ private:
     boost::asio::awaitable<void> wait_for_wake(std::chrono::steady_clock::duration limit);
     void queue_result(storage::attempt_record result);
     void publish_in_flight();
+    // What the breaker is told about an attempt's endpoint (none: nothing it needs to know).
+    core::endpoint_signal breaker_signal(core::endpoint_signal signal, const std::string& endpoint, lane_index lane);
 
     boost::asio::any_io_executor executor_;
     storage::delivery_store& store_;
@@ -100,6 +103,7 @@ private:
     // endpoint can turn slow on another instance): no second claim per wake-up while all is well.
     std::chrono::steady_clock::time_point next_slow_claim_{};
     bool slow_lane_busy_ = false;
+    std::set<std::string> timed_out_here_;
     std::vector<storage::attempt_record> unrecorded_;
     bool flushing_ = false;
 };
