@@ -58,3 +58,14 @@ TEST_F(environment_test, reads_the_master_key_and_switches) {
     EXPECT_TRUE(c.outbound.allow_plain_http);
     EXPECT_EQ(c.api.public_base_url, "https://challenge.example.com");
 }
+
+TEST_F(environment_test, the_slow_lane_never_waits_longer_than_a_normal_attempt) {
+    setenv("CHALLENGE_WEBHOOK_TIMEOUT_MS", "2000", 1);
+    setenv("CHALLENGE_WEBHOOK_LEASE_SECONDS", "4", 1);
+    const auto c = read_config_from_environment();
+    EXPECT_EQ(c.deliveries.slow.attempt_timeout, std::chrono::milliseconds{2000});
+    EXPECT_LT(c.deliveries.slow.attempt_timeout + std::chrono::seconds{1}, c.deliveries.lease);
+    unsetenv("CHALLENGE_WEBHOOK_TIMEOUT_MS");
+    unsetenv("CHALLENGE_WEBHOOK_LEASE_SECONDS");
+    EXPECT_EQ(read_config_from_environment().deliveries.slow.attempt_timeout, std::chrono::milliseconds{5000});
+}
