@@ -3,6 +3,7 @@
 #include "api/errors.hpp"
 #include "api/wire.hpp"
 #include "app/core/idempotency.hpp"
+#include "app/core/network_address.hpp"
 #include "app/core/verification.hpp"
 #include "app/crypto/crypto.hpp"
 
@@ -37,9 +38,6 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
-// Bounds the per-key maps (rate buckets, cached principals) against floods of distinct keys.
-constexpr std::size_t max_rate_buckets = 100'000;
-
 }  // namespace
 
 std::string_view presented_api_key(const http::request& req) noexcept {
@@ -55,17 +53,62 @@ std::string_view presented_api_key(const http::request& req) noexcept {
 }
 
 challenge_api::challenge_api(api_dependencies deps, api_settings settings)
-    : deps_(std::move(deps)), settings_(std::move(settings)) {}
+    : deps_(std::move(deps)),
+      settings_(std::move(settings)),
+      key_buckets_(settings_.cache_limits),
+      failure_buckets_(settings_.cache_limits),
+      principals_(settings_.cache_limits) {}
 
+std::string challenge_api::client_address(const http::request_context& ctx) const {
+    std::optional<std::string_view> forwarded;
+    if (auto it = ctx.req.find("X-Forwarded-For"); it != ctx.req.end()) forwarded = it->value();
+    return core::forwarded_client_address(ctx.remote_address, forwarded, settings_.trusted_proxies);
+}
+
+std::optional<http::response> challenge_api::refuse_if_address_exhausted(const std::string& address) {
+    if (!core::is_enabled(settings_.failed_auth_per_address)) return std::nullopt;
+    const auto* bucket = failure_buckets_.find(address);
+    if (!bucket) return std::nullopt;
+    const auto decision = core::peek_token(*bucket, settings_.failed_auth_per_address, std::chrono::steady_clock::now());
+    if (decision.allowed) return std::nullopt;
+    deps_.counters.count_throttled("address");
+    return rate_limited_response(decision.retry_after);
+}
+
+http::response challenge_api::refuse_unauthenticated(const std::string& address) {
+    if (core::is_enabled(settings_.failed_auth_per_address)) {
+        auto* bucket = failure_buckets_.find(address);
+        if (!bucket) bucket = failure_buckets_.insert_or_assign(address, core::token_bucket{});
+        if (bucket) core::take_token(*bucket, settings_.failed_auth_per_address, std::chrono::steady_clock::now());
+    }
+    return error_response(error_for(problem::missing_api_key));
+}
+
+std::optional<http::response> challenge_api::refuse_if_key_limited(const std::string& key_hash, bool create) {
+    if (!core::is_enabled(settings_.per_key_limit)) return std::nullopt;
+    auto* bucket = key_buckets_.find(key_hash);
+    if (!bucket && create) bucket = key_buckets_.insert_or_assign(key_hash, core::token_bucket{});
+    if (!bucket) return std::nullopt;
+    const auto decision = core::take_token(*bucket, settings_.per_key_limit, std::chrono::steady_clock::now());
+    if (decision.allowed) return std::nullopt;
+    deps_.counters.count_throttled("api_key");
+    return rate_limited_response(decision.retry_after);
+}
+
+// The address is checked first: what it costs us to refuse a made-up key (a lookup) is paid only
+// while the address has failures left. The per-key limit counts keys that authenticated only,
+// so made-up keys never take room in it.
 boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>> challenge_api::authorize(
     http::request_context& ctx
 ) {
+    const auto address = client_address(ctx);
+    if (auto refused = refuse_if_address_exhausted(address)) co_return std::move(*refused);
     const auto key = presented_api_key(ctx.req);
-    if (key.empty()) co_return error_response(error_for(problem::missing_api_key));
+    if (key.empty()) co_return refuse_unauthenticated(address);
     const auto key_hash = crypto::sha256(key);
-    if (auto refused = refuse_if_rate_limited(key_hash)) co_return std::move(*refused);
     auto principal = co_await look_up_principal(key_hash);
-    if (!principal) co_return error_response(error_for(problem::missing_api_key));
+    if (!principal) co_return refuse_unauthenticated(address);
+    if (auto refused = refuse_if_key_limited(key_hash, true)) co_return std::move(*refused);
     co_return std::move(*principal);
 }
 
@@ -75,30 +118,15 @@ boost::asio::awaitable<std::optional<storage::api_key_principal>> challenge_api:
     const auto ttl = settings_.principal_cache_ttl;
     if (ttl.count() <= 0) co_return co_await deps_.tenants.authenticate(key_hash);
     const auto now = std::chrono::steady_clock::now();
-    if (auto hit = principals_.find(key_hash); hit != principals_.end()) {
-        if (now - hit->second.fetched < ttl) co_return hit->second.principal;
-        principals_.erase(hit);
+    if (auto* hit = principals_.find(key_hash)) {
+        if (now - hit->fetched < ttl) co_return hit->principal;
+        principals_.erase(key_hash);
     }
     auto principal = co_await deps_.tenants.authenticate(key_hash);
     if (!principal) co_return std::nullopt;
-    if (principals_.size() >= max_rate_buckets) {
-        const auto fetched_now = std::chrono::steady_clock::now();
-        std::erase_if(principals_, [&](const auto& entry) { return fetched_now - entry.second.fetched >= ttl; });
-    }
-    if (principals_.size() < max_rate_buckets) principals_.insert_or_assign(key_hash, cached_principal{*principal, now});
+    const std::size_t principal_bytes = principal->tenant_id.size() + principal->integration_id.size() + 64;
+    principals_.insert_or_assign(key_hash, cached_principal{*principal, now}, principal_bytes);
     co_return principal;
-}
-
-std::optional<http::response> challenge_api::refuse_if_rate_limited(const std::string& key_hash) {
-    const auto now = std::chrono::steady_clock::now();
-    if (buckets_.size() >= max_rate_buckets) {
-        // Buckets that have refilled completely carry no information; dropping them is exact.
-        const auto refill = std::chrono::duration<double>(settings_.per_key_limit.burst / settings_.per_key_limit.per_second);
-        std::erase_if(buckets_, [&](const auto& entry) { return now - entry.second.updated > refill; });
-    }
-    auto decision = core::take_token(buckets_[key_hash], settings_.per_key_limit, now);
-    if (decision.allowed) return std::nullopt;
-    return rate_limited_response(decision.retry_after);
 }
 
 boost::asio::awaitable<http::response> challenge_api::create(http::request_context& ctx) {
@@ -233,10 +261,13 @@ boost::asio::awaitable<http::response> challenge_api::create_slack_challenge(
 }
 
 boost::asio::awaitable<http::response> challenge_api::get(http::request_context& ctx) {
+    const auto address = client_address(ctx);
+    if (auto refused = refuse_if_address_exhausted(address)) co_return std::move(*refused);
     const auto key = presented_api_key(ctx.req);
-    if (key.empty()) co_return error_response(error_for(problem::missing_api_key));
+    if (key.empty()) co_return refuse_unauthenticated(address);
     const auto key_hash = crypto::sha256(key);
-    if (auto refused = refuse_if_rate_limited(key_hash)) co_return std::move(*refused);
+    // A key seen before is limited before its query; a new one after (it may be made up).
+    if (auto refused = refuse_if_key_limited(key_hash, false)) co_return std::move(*refused);
     const std::string id(ctx.param("challenge_id"));
     // A malformed id cannot name a challenge; ask with an impossible one so the key is still
     // checked in the same round trip (401 before 404).
@@ -244,7 +275,10 @@ boost::asio::awaitable<http::response> challenge_api::get(http::request_context&
     // Named, not a conditional expression inside co_await: g++ 12 destroys such a temporary twice.
     std::string lookup_id = well_formed ? id : std::string("00000000-0000-0000-0000-000000000000");
     auto found = co_await deps_.challenges.authenticate_and_find(key_hash, std::move(lookup_id));
-    if (!found.principal) co_return error_response(error_for(problem::missing_api_key));
+    if (!found.principal) co_return refuse_unauthenticated(address);
+    if (!key_buckets_.find(key_hash)) {
+        if (auto refused = refuse_if_key_limited(key_hash, true)) co_return std::move(*refused);
+    }
     if (!found.challenge || !well_formed) co_return error_response(error_for(core::errc::challenge_not_found));
     co_return json_response(200, status_body(*found.challenge, deps_.clock()));
 }

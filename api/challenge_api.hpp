@@ -4,6 +4,7 @@
 
 #include "api/metrics.hpp"
 #include "api/wire.hpp"
+#include "app/core/bounded_cache.hpp"
 #include "app/core/new_challenge.hpp"
 #include "app/core/rate_limit.hpp"
 #include "app/http/handler.hpp"
@@ -17,8 +18,8 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <variant>
+#include <vector>
 
 namespace chal::api {
 
@@ -26,6 +27,14 @@ struct api_settings {
     std::string public_base_url = "http://127.0.0.1:8080";
     core::callback_url_policy callback_policy;
     core::rate_limit per_key_limit;
+    // Failed authentications (no key, an unknown or revoked key) per client address. Checked
+    // before a key is looked up, so a flood of made-up keys costs at most this many queries per
+    // address; requests with a good key never spend it.
+    core::rate_limit failed_auth_per_address{.per_second = 5, .burst = 20};
+    // Our reverse proxies, whose X-Forwarded-For names the client (core::forwarded_client_address).
+    std::vector<std::string> trusted_proxies;
+    // Every per-node map keyed by what clients send (addresses, keys) is bounded by these.
+    core::cache_limits cache_limits;
     // How long this node trusts an API key lookup before asking the database again; a revoked or
     // regenerated key keeps working on other nodes for at most this long. Zero: every request asks.
     std::chrono::milliseconds principal_cache_ttl{2000};
@@ -66,18 +75,27 @@ public:
 private:
     api_dependencies deps_;
     api_settings settings_;
-    // Per-node buckets keyed by the key's hash; bounded by pruning full (idle) buckets.
-    std::unordered_map<std::string, core::token_bucket> buckets_;
+    // Per-node buckets: by the hash of keys that authenticated, and by the address of clients
+    // that failed to.
+    core::bounded_cache<core::token_bucket> key_buckets_;
+    core::bounded_cache<core::token_bucket> failure_buckets_;
     // Recent successful key lookups by key hash (failures are never cached: a new key works at once).
     struct cached_principal {
         storage::api_key_principal principal;
         std::chrono::steady_clock::time_point fetched;
     };
-    std::unordered_map<std::string, cached_principal> principals_;
+    core::bounded_cache<cached_principal> principals_;
 
     boost::asio::awaitable<std::optional<storage::api_key_principal>> look_up_principal(std::string key_hash);
 
-    std::optional<http::response> refuse_if_rate_limited(const std::string& key_hash);
+    std::string client_address(const http::request_context& ctx) const;
+    // Refuses the request (429) once `address` has used up its failed authentications; checked
+    // before the key is looked up.
+    std::optional<http::response> refuse_if_address_exhausted(const std::string& address);
+    // A 401 that spends one of the address's failed authentications.
+    http::response refuse_unauthenticated(const std::string& address);
+    // The per-key limit of a key that authenticated; `create` false only peeks at an existing bucket.
+    std::optional<http::response> refuse_if_key_limited(const std::string& key_hash, bool create);
     // The calling key's principal, or the 401/429 to answer instead.
     boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>> authorize(http::request_context& ctx);
     boost::asio::awaitable<http::response> create_slack_challenge(

@@ -11,6 +11,19 @@ std::string number(double v) {
     return buffer;
 }
 
+// One metric family with one label: HELP, TYPE and a line per label value.
+template <class Map>
+void render_family(
+    std::string& out, std::string_view name, std::string_view type, std::string_view help, std::string_view label,
+    const Map& values
+) {
+    const std::string n(name);
+    out += "# HELP " + n + " " + std::string(help) + "\n";
+    out += "# TYPE " + n + " " + std::string(type) + "\n";
+    for (const auto& [key, value] : values)
+        out += n + "{" + std::string(label) + "=\"" + key + "\"} " + std::to_string(value) + "\n";
+}
+
 }  // namespace
 
 void metrics::histogram::observe(double seconds) {
@@ -39,6 +52,18 @@ void metrics::count_challenge_event(std::string_view event) {
     ++challenge_events_[std::string(event)];
 }
 
+void metrics::set_webhook_in_flight(std::string_view lane, int attempts) {
+    webhook_in_flight_[std::string(lane)] = attempts;
+}
+
+void metrics::count_breaker_moves(std::string_view to_lane, std::int64_t endpoints) {
+    if (endpoints > 0) breaker_moves_[std::string(to_lane)] += static_cast<std::uint64_t>(endpoints);
+}
+
+void metrics::count_throttled(std::string_view by) {
+    ++throttled_[std::string(by)];
+}
+
 void metrics::render_histogram(std::string& out, std::string_view name, std::string_view labels, const histogram& h) {
     const std::string sep = labels.empty() ? "" : ",";
     for (std::size_t i = 0; i < buckets.size(); ++i) {
@@ -65,10 +90,8 @@ std::string metrics::render(const queue_gauges& gauges) const {
     for (const auto& [route, h] : request_latency_)
         render_histogram(out, "challenge_http_request_duration_seconds", "route=\"" + route + "\"", h);
 
-    out += "# HELP challenge_webhook_attempts_total Callback delivery attempts by outcome.\n";
-    out += "# TYPE challenge_webhook_attempts_total counter\n";
-    for (const auto& [outcome, value] : delivery_attempts_)
-        out += "challenge_webhook_attempts_total{outcome=\"" + outcome + "\"} " + std::to_string(value) + "\n";
+    render_family(out, "challenge_webhook_attempts_total", "counter", "Callback delivery attempts by outcome.", "outcome",
+                  delivery_attempts_);
     out += "# HELP challenge_webhook_attempt_duration_seconds Duration of callback attempts.\n";
     out += "# TYPE challenge_webhook_attempt_duration_seconds histogram\n";
     render_histogram(out, "challenge_webhook_attempt_duration_seconds", "", attempt_latency_);
@@ -84,10 +107,18 @@ std::string metrics::render(const queue_gauges& gauges) const {
     out += "# TYPE challenge_webhook_oldest_unfinished_age_seconds gauge\n";
     out += "challenge_webhook_oldest_unfinished_age_seconds " + number(gauges.oldest_unfinished_age_seconds.value_or(0)) + "\n";
 
-    out += "# HELP challenge_events_total Challenge lifecycle events (created, verify, expire, ...).\n";
-    out += "# TYPE challenge_events_total counter\n";
-    for (const auto& [event, value] : challenge_events_)
-        out += "challenge_events_total{event=\"" + event + "\"} " + std::to_string(value) + "\n";
+    out += "# HELP challenge_webhook_slow_endpoints Callback endpoints in the slow lane (their breaker is open).\n";
+    out += "# TYPE challenge_webhook_slow_endpoints gauge\n";
+    out += "challenge_webhook_slow_endpoints " + std::to_string(gauges.slow_endpoints) + "\n";
+    render_family(out, "challenge_webhook_in_flight", "gauge", "Callback attempts this instance is running, by lane.",
+                  "lane", webhook_in_flight_);
+    render_family(out, "challenge_webhook_breaker_moves_total", "counter",
+                  "Endpoints moved to the slow lane or back to the fast one.", "to", breaker_moves_);
+    render_family(out, "challenge_api_throttled_total", "counter",
+                  "API requests refused by a rate limit, by what was limited.", "by", throttled_);
+
+    render_family(out, "challenge_events_total", "counter", "Challenge lifecycle events (created, verify, expire, ...).",
+                  "event", challenge_events_);
     out += "# HELP challenge_database_up Whether the last scrape reached PostgreSQL.\n";
     out += "# TYPE challenge_database_up gauge\n";
     out += std::string("challenge_database_up ") + (gauges.database_up ? "1" : "0") + "\n";

@@ -18,6 +18,7 @@ struct queue_gauges {
     std::int64_t pending = 0;
     std::int64_t in_flight = 0;
     std::optional<double> oldest_unfinished_age_seconds;
+    std::int64_t slow_endpoints = 0;  // callback endpoints in the slow lane (breaker open)
     bool database_up = true;
 };
 
@@ -27,6 +28,12 @@ public:
     void count_delivery_attempt(std::string_view outcome, double seconds);
     void observe_first_attempt_delay(double seconds);
     void count_challenge_event(std::string_view event);
+    // This node's callback attempts running now, per lane ("fast", "slow").
+    void set_webhook_in_flight(std::string_view lane, int attempts);
+    // Endpoints the breaker moved to the slow lane ("slow") or back ("fast").
+    void count_breaker_moves(std::string_view to_lane, std::int64_t endpoints);
+    // Requests refused before or after authentication ("address", "api_key").
+    void count_throttled(std::string_view by);
 
     std::string render(const queue_gauges& gauges) const;
 
@@ -44,6 +51,9 @@ private:
     histogram attempt_latency_;
     histogram first_attempt_delay_;
     std::map<std::string, std::uint64_t> challenge_events_;
+    std::map<std::string, int> webhook_in_flight_;
+    std::map<std::string, std::uint64_t> breaker_moves_;
+    std::map<std::string, std::uint64_t> throttled_;
 
     static void render_histogram(std::string& out, std::string_view name, std::string_view labels, const histogram& h);
 };

@@ -33,8 +33,9 @@ boost::asio::awaitable<http::response> ops_api::readyz(http::request_context&) {
 boost::asio::awaitable<http::response> ops_api::metrics_text(http::request_context&) {
     queue_gauges gauges;
     try {
-        auto stats = co_await deliveries_.stats();
+        auto stats = co_await deliveries_.stats(clock_());
         gauges.pending = stats.pending;
+        gauges.slow_endpoints = stats.slow_endpoints;
         gauges.in_flight = stats.in_flight;
         if (stats.oldest_unfinished_created_at)
             gauges.oldest_unfinished_age_seconds = static_cast<double>((clock_() - *stats.oldest_unfinished_created_at).count());

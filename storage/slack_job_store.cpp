@@ -7,30 +7,48 @@ namespace chal::storage {
 namespace {
 
 // An outcome is held back while its challenge's card is still to be posted; a 'dead' delivery
-// does not hold it (whatever messages exist are still updated).
+// does not hold it (whatever messages exist are still updated). Jobs of installations with no
+// room are skipped in the scan; the rest get at most their room, oldest due first. The scan only
+// reads; the chosen jobs are locked (SKIP LOCKED) and re-checked as due, so a job another
+// instance leased meanwhile is left alone.
 constexpr pg::query claim_due_slack_jobs{"claim_due_slack_jobs",
-    "WITH due AS ("
-    "    SELECT j.id FROM slack_jobs j"
+    "WITH busy AS (SELECT * FROM unnest($4::uuid[], $5::int[]) AS b (installation_id, running)),"
+    " due AS ("
+    "    SELECT j.id, s.installation_id, j.next_attempt_at FROM slack_jobs j"
+    "    JOIN slack_challenges s ON s.challenge_id = j.challenge_id"
     "    WHERE j.state = 'pending' AND j.next_attempt_at <= $1"
     "      AND (j.kind = 'deliver' OR NOT EXISTS (SELECT 1 FROM slack_jobs d WHERE d.challenge_id = j.challenge_id"
     "                                             AND d.kind = 'deliver' AND d.state = 'pending'))"
-    "    ORDER BY j.next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
+    "      AND s.installation_id NOT IN (SELECT installation_id FROM busy WHERE running >= $6)"
+    "    ORDER BY j.next_attempt_at LIMIT $2::int * 4),"
+    " ranked AS ("
+    "    SELECT due.id, due.next_attempt_at,"
+    "           row_number() OVER (PARTITION BY due.installation_id ORDER BY due.next_attempt_at, due.id)"
+    "           + coalesce((SELECT b.running FROM busy b WHERE b.installation_id = due.installation_id), 0) AS slot"
+    "    FROM due),"
+    " chosen AS (SELECT id FROM ranked WHERE slot <= $6 ORDER BY next_attempt_at, id LIMIT $2),"
+    " locked AS ("
+    "    SELECT j.id FROM slack_jobs j JOIN chosen USING (id)"
+    "    WHERE j.state = 'pending' AND j.next_attempt_at <= $1 FOR UPDATE OF j SKIP LOCKED),"
     " leased AS ("
-    "    UPDATE slack_jobs j SET attempts = j.attempts + 1, next_attempt_at = $3 FROM due WHERE j.id = due.id"
-    "    RETURNING j.id, j.kind, j.attempts, j.challenge_id)"
+    "    UPDATE slack_jobs j SET attempts = j.attempts + 1, next_attempt_at = $3, lease_token = j.lease_token + 1"
+    "    FROM locked WHERE j.id = locked.id"
+    "    RETURNING j.id, j.kind, j.attempts, j.challenge_id, j.lease_token)"
     " SELECT " CHAL_CHALLENGE_COLUMNS ", leased.id, leased.kind, leased.attempts, s.installation_id,"
-    "        s.requester_user_id, s.target_user_id, s.origin_channel_id"
+    "        s.requester_user_id, s.target_user_id, s.origin_channel_id, leased.lease_token"
     " FROM leased JOIN challenges c ON c.id = leased.challenge_id JOIN slack_challenges s ON s.challenge_id = c.id"
     " ORDER BY leased.id"};
 
 constexpr pg::query finish_slack_job{"finish_slack_job",
-    "UPDATE slack_jobs SET state = 'done', finished_at = $2, last_error = NULL WHERE id = $1"};
+    "UPDATE slack_jobs SET state = 'done', finished_at = $3, last_error = NULL"
+    " WHERE id = $1 AND lease_token = $2 AND state = 'pending'"};
 
 constexpr pg::query retry_slack_job{"retry_slack_job",
-    "UPDATE slack_jobs SET next_attempt_at = $2, last_error = $3 WHERE id = $1 AND state = 'pending'"};
+    "UPDATE slack_jobs SET next_attempt_at = $3, last_error = $4 WHERE id = $1 AND lease_token = $2 AND state = 'pending'"};
 
 constexpr pg::query give_up_slack_job{"give_up_slack_job",
-    "UPDATE slack_jobs SET state = 'dead', finished_at = $2, last_error = $3 WHERE id = $1"};
+    "UPDATE slack_jobs SET state = 'dead', finished_at = $3, last_error = $4"
+    " WHERE id = $1 AND lease_token = $2 AND state = 'pending'"};
 
 constexpr pg::query count_pending_slack_jobs{"count_pending_slack_jobs",
     "SELECT count(*) FROM slack_jobs WHERE state = 'pending' AND next_attempt_at <= $1"};
@@ -62,9 +80,16 @@ std::vector<slack_home_item> home_items(const pg::result& rows) {
 }  // namespace
 
 boost::asio::awaitable<std::vector<slack_job>> slack_job_store::claim_due(
-    core::timestamp now, int limit, core::timestamp lease_until
+    core::timestamp now, int limit, core::timestamp lease_until, slack_claim_fairness fairness
 ) {
-    auto rows = co_await db_.execute(claim_due_slack_jobs, pg::params{}.add(now).add(limit).add(lease_until));
+    std::vector<std::string> installations, running;
+    for (const auto& [installation, count] : fairness.installations_in_flight) {
+        installations.push_back(installation);
+        running.push_back(std::to_string(count));
+    }
+    pg::params p;
+    p.add(now).add(limit).add(lease_until).add_text_array(installations).add_text_array(running).add(fairness.max_per_installation);
+    auto rows = co_await db_.execute(claim_due_slack_jobs, p);
     std::vector<slack_job> jobs;
     jobs.reserve(rows.size());
     constexpr int k = challenge_column_count;
@@ -78,21 +103,30 @@ boost::asio::awaitable<std::vector<slack_job>> slack_job_store::claim_due(
         job.requester_user_id = row.get<std::optional<std::string>>(k + 4);
         job.target_user_id = row.get<std::string>(k + 5);
         job.origin_channel_id = row.get<std::optional<std::string>>(k + 6);
+        job.lease_token = row.get<std::int64_t>(k + 7);
         jobs.push_back(std::move(job));
     }
     co_return jobs;
 }
 
-boost::asio::awaitable<void> slack_job_store::finish(std::int64_t job_id, core::timestamp now) {
-    co_await db_.execute(finish_slack_job, pg::params{}.add(job_id).add(now));
+boost::asio::awaitable<bool> slack_job_store::finish(std::int64_t job_id, std::int64_t lease_token, core::timestamp now) {
+    auto done = co_await db_.execute(finish_slack_job, pg::params{}.add(job_id).add(lease_token).add(now));
+    co_return done.affected_rows() == 1;
 }
 
-boost::asio::awaitable<void> slack_job_store::retry_at(std::int64_t job_id, core::timestamp next_attempt_at, std::string error) {
-    co_await db_.execute(retry_slack_job, pg::params{}.add(job_id).add(next_attempt_at).add(error));
+boost::asio::awaitable<bool> slack_job_store::retry_at(
+    std::int64_t job_id, std::int64_t lease_token, core::timestamp next_attempt_at, std::string error
+) {
+    auto done =
+        co_await db_.execute(retry_slack_job, pg::params{}.add(job_id).add(lease_token).add(next_attempt_at).add(error));
+    co_return done.affected_rows() == 1;
 }
 
-boost::asio::awaitable<void> slack_job_store::give_up(std::int64_t job_id, core::timestamp now, std::string error) {
-    co_await db_.execute(give_up_slack_job, pg::params{}.add(job_id).add(now).add(error));
+boost::asio::awaitable<bool> slack_job_store::give_up(
+    std::int64_t job_id, std::int64_t lease_token, core::timestamp now, std::string error
+) {
+    auto done = co_await db_.execute(give_up_slack_job, pg::params{}.add(job_id).add(lease_token).add(now).add(error));
+    co_return done.affected_rows() == 1;
 }
 
 boost::asio::awaitable<std::int64_t> slack_job_store::pending_count(core::timestamp now) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace chal::storage {
@@ -21,6 +22,7 @@ enum class slack_job_kind { deliver, outcome };
 // A leased job with what it needs to run: the challenge, where its card goes, and who asked.
 struct slack_job {
     std::int64_t id = 0;
+    std::int64_t lease_token = 0;  // finish, retry_at and give_up write only with this token
     slack_job_kind kind = slack_job_kind::deliver;
     int attempts = 0;  // including this one
     core::challenge challenge;
@@ -43,17 +45,31 @@ struct slack_home_item {
     std::string counterpart_user_id;
 };
 
+// Room per installation (workspace) given what the claimer already runs for each.
+struct slack_claim_fairness {
+    int max_per_installation = 1 << 30;
+    std::vector<std::pair<std::string, int>> installations_in_flight;  // installation id, jobs running
+};
+
 class slack_job_store {
 public:
     explicit slack_job_store(pg::pool& db) : db_(db) {}
 
-    // Leases up to `limit` due jobs until `lease_until`, oldest due first. An outcome is not due
-    // while its challenge's delivery is pending: the card must exist before it is updated.
-    boost::asio::awaitable<std::vector<slack_job>> claim_due(core::timestamp now, int limit, core::timestamp lease_until);
-    boost::asio::awaitable<void> finish(std::int64_t job_id, core::timestamp now);
-    boost::asio::awaitable<void> retry_at(std::int64_t job_id, core::timestamp next_attempt_at, std::string error);
+    // Leases up to `limit` due jobs until `lease_until`, oldest due first, with a new lease token,
+    // at most each installation's room (installations without room do not hide others' jobs).
+    // An outcome is not due while its challenge's delivery is pending: the card must exist
+    // before it is updated.
+    boost::asio::awaitable<std::vector<slack_job>> claim_due(
+        core::timestamp now, int limit, core::timestamp lease_until, slack_claim_fairness fairness = {}
+    );
+    // Each writes only while `lease_token` is the job's current one, and says whether it wrote:
+    // a worker whose lease lapsed and was taken again by another claim writes nothing.
+    boost::asio::awaitable<bool> finish(std::int64_t job_id, std::int64_t lease_token, core::timestamp now);
+    boost::asio::awaitable<bool> retry_at(
+        std::int64_t job_id, std::int64_t lease_token, core::timestamp next_attempt_at, std::string error
+    );
     // The job will not succeed by retrying (the target cannot be messaged, the app was removed).
-    boost::asio::awaitable<void> give_up(std::int64_t job_id, core::timestamp now, std::string error);
+    boost::asio::awaitable<bool> give_up(std::int64_t job_id, std::int64_t lease_token, core::timestamp now, std::string error);
     // Pending jobs due by `now` (the readiness of the Slack outbox, and tests' waits).
     boost::asio::awaitable<std::int64_t> pending_count(core::timestamp now);
 

@@ -1,6 +1,8 @@
 // The callback sender: claims due deliveries from the outbox, sends each signed within the
 // attempt timeout, lets the core decide what follows, and records attempts in batches.
-// Bounded in total and per endpoint, so one stalled receiver cannot hold up the others.
+// Two lanes, each bounded in total, per tenant and per endpoint: endpoints whose breaker is open
+// (they time out) run in the slow lane with its own small budget and shorter attempts, so
+// stalled receivers, however many and whoever owns them, leave healthy endpoints their capacity.
 #pragma once
 
 #include "api/metrics.hpp"
@@ -15,20 +17,28 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace chal::api::webhooks {
 
+// One lane's budget on this instance (a local budget: in-flight attempts are this process's).
+struct delivery_lane_config {
+    int max_in_flight;
+    int max_per_tenant;    // so one tenant's endpoints, however many names they have, cannot take the lane
+    int max_per_endpoint;  // scheme://host[:port]
+    std::chrono::milliseconds attempt_timeout;
+};
+
 struct delivery_worker_config {
-    std::string worker_id;  // unique per process; fences recorded results to the lease holder
+    std::string worker_id;  // unique per process; shown as the lease holder
     int claim_batch = 64;
-    int max_in_flight = 256;
-    int max_per_endpoint = 8;
+    delivery_lane_config fast{256, 64, 8, std::chrono::milliseconds{10000}};
+    delivery_lane_config slow{32, 8, 2, std::chrono::milliseconds{5000}};
+    core::breaker_policy breaker;
     std::chrono::seconds lease{60};  // > attempt timeout + recording, so a live attempt keeps its row
     std::chrono::milliseconds poll_interval{500};  // other instances' commits are seen this fast
-    std::chrono::milliseconds attempt_timeout{10000};
-    std::chrono::seconds busy_endpoint_delay{1};
     std::chrono::seconds rescue_interval{5};
     std::size_t response_snippet_limit = 1024;
 };
@@ -53,13 +63,29 @@ public:
     void wake();
     void stop();
 
-    int in_flight() const noexcept { return in_flight_; }
+    int in_flight() const noexcept { return lanes_[0].total + lanes_[1].total; }
+
+    // What one lane has running now, by tenant and by endpoint.
+    struct lane_usage {
+        int total = 0;
+        std::map<std::string, int> by_tenant;
+        std::map<std::string, int> by_endpoint;
+    };
 
 private:
-    boost::asio::awaitable<void> attempt(storage::claimed_delivery delivery);
+    enum lane_index { fast_lane = 0, slow_lane = 1 };
+    const delivery_lane_config& lane_config(lane_index lane) const noexcept;
+    // Claims what `lane` has room for and starts the attempts. True when more may be due at
+    // once: the claim was full, or it filled some tenant's share (a claim skips a full tenant's
+    // rows, so rows behind them are reached only by claiming again).
+    boost::asio::awaitable<bool> claim_and_start(lane_index lane);
+    boost::asio::awaitable<void> attempt(storage::claimed_delivery delivery, lane_index lane);
     boost::asio::awaitable<void> flush_results();
     boost::asio::awaitable<void> wait_for_wake(std::chrono::steady_clock::duration limit);
     void queue_result(storage::attempt_record result);
+    void publish_in_flight();
+    // What the breaker is told about an attempt's endpoint (none: nothing it needs to know).
+    core::endpoint_signal breaker_signal(core::endpoint_signal signal, const std::string& endpoint, lane_index lane);
 
     boost::asio::any_io_executor executor_;
     storage::delivery_store& store_;
@@ -72,13 +98,14 @@ private:
     boost::asio::steady_timer wake_timer_;
     bool woken_ = false;
     bool stopping_ = false;
-    int in_flight_ = 0;
-    std::map<std::string, int> in_flight_by_endpoint_;
+    lane_usage lanes_[2];
+    // The slow lane is asked only while it has work, and otherwise once per poll interval (an
+    // endpoint can turn slow on another instance): no second claim per wake-up while all is well.
+    std::chrono::steady_clock::time_point next_slow_claim_{};
+    bool slow_lane_busy_ = false;
+    std::set<std::string> timed_out_here_;
     std::vector<storage::attempt_record> unrecorded_;
     bool flushing_ = false;
 };
-
-// "https://host:443" for a URL, the unit the per-endpoint bound counts.
-std::string endpoint_of(std::string_view url);
 
 }  // namespace chal::api::webhooks

@@ -112,4 +112,10 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view header) n
     return std::chrono::seconds{seconds};
 }
 
+endpoint_signal endpoint_signal_of(const attempt_outcome& outcome) noexcept {
+    if (outcome.timed_out) return endpoint_signal::timeout;
+    if (outcome.http_status && *outcome.http_status >= 200 && *outcome.http_status < 300) return endpoint_signal::healthy;
+    return endpoint_signal::none;
+}
+
 }  // namespace chal::core

@@ -70,6 +70,20 @@ delivery_decision decide_after_attempt(
     const attempt_outcome& outcome, int attempts_made, timestamp now, double jitter_unit
 );
 
+// The circuit breaker each callback endpoint has (its state lives in PostgreSQL, shared by every
+// instance): an endpoint whose attempts time out `trip_after_timeouts` times in a row moves to
+// the slow lane (its own small budget, shorter attempts) until an attempt there succeeds or
+// `hold` passes without another timeout.
+struct breaker_policy {
+    int trip_after_timeouts = 3;
+    std::chrono::seconds hold{300};
+};
+
+// What one attempt says about its endpoint's health: a timeout counts against it, a 2xx clears
+// it, anything else (a 500, a refused connection) says nothing about slowness.
+enum class endpoint_signal { none, timeout, healthy };
+endpoint_signal endpoint_signal_of(const attempt_outcome& outcome) noexcept;
+
 // Parses a Retry-After header: delay-seconds or an HTTP-date is not needed by receivers we
 // know; only the seconds form is honoured.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view header) noexcept;

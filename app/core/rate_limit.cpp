@@ -22,4 +22,9 @@ rate_decision take_token(token_bucket& bucket, const rate_limit& limit, std::chr
     return {false, std::chrono::seconds{std::max<long long>(1, static_cast<long long>(std::ceil(wait)))}};
 }
 
+rate_decision peek_token(const token_bucket& bucket, const rate_limit& limit, std::chrono::steady_clock::time_point now) {
+    token_bucket copy = bucket;
+    return take_token(copy, limit, now);
+}
+
 }  // namespace chal::core

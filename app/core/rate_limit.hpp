@@ -23,4 +23,12 @@ struct rate_decision {
 // Takes one token if there is one. A limit with per_second <= 0 disables limiting.
 rate_decision take_token(token_bucket& bucket, const rate_limit& limit, std::chrono::steady_clock::time_point now);
 
+// Whether take_token would allow now, without taking (for a check before work that only its
+// failure pays for).
+rate_decision peek_token(const token_bucket& bucket, const rate_limit& limit, std::chrono::steady_clock::time_point now);
+
+inline bool is_enabled(const rate_limit& limit) noexcept {
+    return limit.per_second > 0;
+}
+
 }  // namespace chal::core

@@ -61,12 +61,17 @@ struct pooled_connection {
 
 struct client_state {
     client_state(asio::any_io_executor ex, client_config cfg)
-        : executor(std::move(ex)), config(std::move(cfg)), tls_context(asio::ssl::context::tls_client) {}
+        : executor(std::move(ex)),
+          config(std::move(cfg)),
+          tls_context(asio::ssl::context::tls_client),
+          names(executor, config.resolver, config.lookup) {}
 
     asio::any_io_executor executor;
     client_config config;
     asio::ssl::context tls_context;
+    resolver names;
     std::map<std::string, std::deque<std::unique_ptr<pooled_connection>>> idle;
+    std::size_t idle_count = 0;
 };
 
 }  // namespace detail
@@ -114,63 +119,10 @@ bool all_allowed(const std::vector<tcp::endpoint>& endpoints, const core::outbou
     });
 }
 
-// --- DNS with a deadline ------------------------------------------------------------------
-// getaddrinfo cannot be interrupted, so cancelling the resolver does not bound the wait. The
-// lookup runs as its own task that fills `resolve_state`; the request waits for it or for its
-// deadline, and on timeout walks away (the task finishes later into the shared state).
-
-struct resolve_state {
-    explicit resolve_state(const asio::any_io_executor& ex) : wake(ex) {}
-    asio::steady_timer wake;
-    bool done = false;
-    boost::system::error_code ec;
-    std::vector<tcp::endpoint> endpoints;
-};
-
-asio::awaitable<void> resolve_task(std::shared_ptr<resolve_state> state, std::string host, std::string port) {
-    tcp::resolver resolver{co_await asio::this_coro::executor};
-    auto [ec, results] =
-        co_await resolver.async_resolve(host, port, tcp::resolver::numeric_service, use_tuple);
-    state->ec = ec;
-    for (const auto& entry : results) {
-        state->endpoints.push_back(entry.endpoint());
-    }
-    state->done = true;
-    state->wake.cancel();
-}
-
-asio::awaitable<boost::system::result<std::vector<tcp::endpoint>>> resolve(
-    const asio::any_io_executor& executor,
-    const std::string& host,
-    std::uint16_t port,
-    clock_type::time_point deadline
-) {
-    auto state = std::make_shared<resolve_state>(executor);
-    // The task never throws (errors land in `state`), so its completion has nothing to report.
-    auto ignore_completion = [](const std::exception_ptr&) {};
-    asio::co_spawn(executor, resolve_task(state, host, std::to_string(port)), ignore_completion);
-
-    state->wake.expires_at(deadline);
-    while (!state->done) {
-        auto [ec] = co_await state->wake.async_wait(use_tuple);
-        if (state->done) {
-            break;
-        }
-        if (!ec) {
-            co_return make_error_code(client_errc::timeout);
-        }
-        throw_cancelled();  // our own coroutine was cancelled while waiting
-    }
-    if (state->ec || state->endpoints.empty()) {
-        co_return make_error_code(client_errc::dns_failure);
-    }
-    co_return std::move(state->endpoints);
-}
-
 // --- connecting ---------------------------------------------------------------------------
 
 asio::awaitable<boost::system::result<std::unique_ptr<pooled_connection>>> open_connection(
-    client_state& state, const outbound_url& url, clock_type::time_point deadline
+    client_state& state, const outbound_url& url, const std::string& fairness_key, clock_type::time_point deadline
 ) {
     std::vector<tcp::endpoint> endpoints;
     if (const auto* v4 = std::get_if<core::ipv4_bytes>(&url.literal)) {
@@ -178,7 +130,7 @@ asio::awaitable<boost::system::result<std::unique_ptr<pooled_connection>>> open_
     } else if (const auto* v6 = std::get_if<core::ipv6_bytes>(&url.literal)) {
         endpoints.emplace_back(asio::ip::address_v6(*v6), url.port);
     } else {
-        auto resolved = co_await resolve(state.executor, url.host, url.port, deadline);
+        auto resolved = co_await state.names.resolve(url.host, url.port, fairness_key, deadline);
         if (!resolved) {
             co_return resolved.error();
         }
@@ -359,16 +311,33 @@ std::string pool_key(const outbound_url& url) {
     return (url.tls ? "https://" : "http://") + url.host + ":" + std::to_string(url.port);
 }
 
+// A scan of at most max_idle_total connections.
 void purge_expired(client_state& state) {
     const auto now = clock_type::now();
     for (auto it = state.idle.begin(); it != state.idle.end();) {
         auto& queue = it->second;
+        const auto before = queue.size();
         queue.erase(
             std::remove_if(queue.begin(), queue.end(), [now](const auto& c) { return c->idle_until <= now; }),
             queue.end()
         );
+        state.idle_count -= before - queue.size();
         it = queue.empty() ? state.idle.erase(it) : std::next(it);
     }
+}
+
+// Closes the connection that has been idle longest (each queue's front is its oldest).
+bool drop_oldest_idle(client_state& state) {
+    auto oldest = state.idle.end();
+    for (auto it = state.idle.begin(); it != state.idle.end(); ++it) {
+        if (it->second.empty()) continue;
+        if (oldest == state.idle.end() || it->second.front()->idle_until < oldest->second.front()->idle_until) oldest = it;
+    }
+    if (oldest == state.idle.end()) return false;
+    oldest->second.pop_front();
+    --state.idle_count;
+    if (oldest->second.empty()) state.idle.erase(oldest);
+    return true;
 }
 
 std::unique_ptr<pooled_connection> take_idle(client_state& state, const std::string& key) {
@@ -378,6 +347,7 @@ std::unique_ptr<pooled_connection> take_idle(client_state& state, const std::str
     }
     auto conn = std::move(it->second.back());  // most recently used: least likely to be stale
     it->second.pop_back();
+    --state.idle_count;
     if (it->second.empty()) {
         state.idle.erase(it);
     }
@@ -385,16 +355,19 @@ std::unique_ptr<pooled_connection> take_idle(client_state& state, const std::str
 }
 
 void give_back(client_state& state, const std::string& key, std::unique_ptr<pooled_connection> conn) {
-    if (state.config.max_idle_per_host == 0) {
+    if (state.config.max_idle_per_host == 0 || state.config.max_idle_total == 0) {
         return;
     }
     conn->lowest().expires_never();
     conn->idle_until = clock_type::now() + state.config.idle_keepalive;
-    auto& queue = state.idle[key];
-    if (queue.size() >= state.config.max_idle_per_host) {
-        queue.pop_front();
+    if (const auto it = state.idle.find(key); it != state.idle.end() && it->second.size() >= state.config.max_idle_per_host) {
+        it->second.pop_front();
+        --state.idle_count;
     }
-    queue.push_back(std::move(conn));
+    while (state.idle_count >= state.config.max_idle_total && drop_oldest_idle(state)) {
+    }
+    state.idle[key].push_back(std::move(conn));
+    ++state.idle_count;
 }
 
 asio::awaitable<void> tls_goodbye(std::unique_ptr<pooled_connection> conn) {
@@ -436,7 +409,7 @@ asio::awaitable<boost::system::result<incoming_response>> send_request(
         auto conn = attempt == 0 ? take_idle(*state, key) : nullptr;
         const bool reused = conn != nullptr;
         if (!conn) {
-            auto opened = co_await open_connection(*state, *url, deadline);
+            auto opened = co_await open_connection(*state, *url, req.fairness_key, deadline);
             if (!opened) {
                 co_return opened.error();
             }
@@ -499,11 +472,15 @@ client::client(asio::any_io_executor executor, client_config config)
 client::~client() = default;
 
 std::size_t client::idle_connections() const noexcept {
-    std::size_t n = 0;
-    for (const auto& [key, queue] : state_->idle) {
-        n += queue.size();
-    }
-    return n;
+    return state_->idle_count;
+}
+
+std::size_t client::lookups_running() const noexcept {
+    return state_->names.running();
+}
+
+std::size_t client::lookups_queued() const noexcept {
+    return state_->names.queued();
 }
 
 // A free coroutine gets the state by value: the caller may co_spawn send() and let the client

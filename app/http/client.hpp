@@ -1,10 +1,13 @@
-// The outbound HTTP client (webhooks, Slack Web API): one request per send(), DNS + SSRF guard
-// + connect + TLS + write + read under one deadline, idle keep-alive connections reused.
-// Never follows redirects. Failures are values (client_errc), not exceptions.
+// The outbound HTTP client (webhooks, Slack Web API, identity providers: one client each): one
+// request per send(), DNS + SSRF guard + connect + TLS + write + read under one deadline, idle
+// keep-alive connections reused. Each client resolves names on threads of its own, so one
+// client's slow lookups never queue another's. Never follows redirects. Failures are values
+// (client_errc), not exceptions.
 #pragma once
 
 #include "app/core/network_address.hpp"
 #include "app/http/client_error.hpp"
+#include "app/http/resolver.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -35,7 +38,10 @@ struct client_config {
     std::size_t max_response_header = 16 * 1024;
     std::size_t max_response_body = 1024 * 1024;
     std::size_t max_idle_per_host = 8;
+    std::size_t max_idle_total = 256;  // file descriptors kept idle, all hosts together
     std::chrono::seconds idle_keepalive{30};
+    resolver_config resolver;
+    blocking_lookup lookup = system_lookup;  // tests: a resolver they control
     // Extra trusted CA certificates (PEM), added to the system trust store. For tests.
     std::string extra_ca_pem;
 };
@@ -49,6 +55,8 @@ struct outgoing_request {
     std::string body;
     std::chrono::milliseconds total_timeout{10000};  // DNS + connect + TLS + write + read
     std::size_t max_body_override = 0;               // 0 = client_config::max_response_body
+    // Whose request this is (a tenant id): its host name lookups share that key's bound.
+    std::string fairness_key;
 };
 
 struct incoming_response {
@@ -77,6 +85,9 @@ public:
 
     // Idle keep-alive connections currently kept, all hosts together.
     std::size_t idle_connections() const noexcept;
+    // Host name lookups running and waiting now.
+    std::size_t lookups_running() const noexcept;
+    std::size_t lookups_queued() const noexcept;
 
 private:
     std::shared_ptr<detail::client_state> state_;

@@ -25,6 +25,7 @@ public:
             case client_errc::timeout: return "request timed out";
             case client_errc::connection_closed: return "connection closed before a complete response";
             case client_errc::protocol_error: return "invalid HTTP response";
+            case client_errc::resolver_busy: return "too many host name lookups waiting";
         }
         return "unknown client error";
     }
@@ -49,6 +50,7 @@ std::string_view to_string(client_errc e) noexcept {
         case client_errc::timeout: return "timeout";
         case client_errc::connection_closed: return "connection_closed";
         case client_errc::protocol_error: return "protocol_error";
+        case client_errc::resolver_busy: return "resolver_busy";
     }
     return "unknown";
 }

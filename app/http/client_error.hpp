@@ -19,6 +19,7 @@ enum class client_errc {
     timeout,             // the request's total_timeout passed
     connection_closed,   // the peer closed before a complete response
     protocol_error,      // not HTTP, or a response header over the limit
+    resolver_busy,       // this key (tenant) already has as many host name lookups waiting as allowed
 };
 
 const boost::system::error_category& client_category() noexcept;

@@ -69,6 +69,8 @@ constexpr const char* usage = R"(usage: challenge <command> [options]
   deliveries list [--tenant T] [--state pending|in_flight|delivered|exhausted|gone] [--limit N]
   deliveries attempts --delivery D
   deliveries redeliver --delivery D
+  deliveries endpoints [--tenant T] [--slow] [--limit N]
+                                          callback endpoints the breaker knows: lane, timeouts in a row
   slack create-app --tenant T --name N [--instance I]
   slack manifest --tenant T --instance I [--yaml] [--token-rotation] [--org-deploy]
   slack set-credentials --tenant T --instance I --signing-secret-file F [--bot-token-file F]
@@ -134,7 +136,7 @@ struct arguments {
 
 arguments parse_arguments(const std::vector<std::string>& args) {
     static const std::set<std::string> flags{"json", "generate-secret", "i-understand-this-is-weaker", "yaml",
-                                             "token-rotation", "org-deploy"};
+                                             "token-rotation", "org-deploy", "slow"};
     arguments a;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& arg = args[i];
@@ -1001,6 +1003,33 @@ int run_command(const arguments& a) {
                          std::to_string(at.duration_ms) + "ms\n";
             }
             print(a, {{"attempts", list}}, human);
+            co_return 0;
+        });
+    }
+    if (command == "deliveries" && sub == "endpoints") {
+        return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+            storage::delivery_store deliveries(db);
+            const auto optional_time = [](const std::optional<core::timestamp>& t) {
+                return t ? boost::json::value(core::format_rfc3339(*t)) : boost::json::value(nullptr);
+            };
+            boost::json::array list;
+            std::string human;
+            const auto known = co_await deliveries.endpoints(
+                a.optional("tenant"), a.flag("slow"), core::system_now(), a.integer("limit", 50)
+            );
+            for (const auto& e : known) {
+                const std::string lane = e.slow ? "slow" : "fast";
+                list.push_back({{"endpoint", e.endpoint}, {"lane", lane},
+                                {"consecutive_timeouts", e.consecutive_timeouts},
+                                {"slow_until", optional_time(e.slow_until)}, {"tripped_at", optional_time(e.tripped_at)},
+                                {"last_timeout_at", optional_time(e.last_timeout_at)},
+                                {"recovered_at", optional_time(e.recovered_at)}, {"unfinished_deliveries", e.pending}});
+                human += e.endpoint + "  lane=" + lane + "  timeouts_in_a_row=" + std::to_string(e.consecutive_timeouts) +
+                         (e.slow ? "  slow_until=" + core::format_rfc3339(*e.slow_until) : std::string()) +
+                         "  unfinished=" + std::to_string(e.pending) + "\n";
+            }
+            if (known.empty()) human = "no endpoint has timed out\n";
+            print(a, {{"endpoints", list}}, human);
             co_return 0;
         });
     }

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -92,6 +93,8 @@ http::client_config slack_client_config(const std::string& api_base_url) {
     // The card worker calls Slack from up to 64 jobs at once: keep that many connections warm
     // instead of reconnecting (TLS included) for most calls.
     config.max_idle_per_host = 64;
+    config.resolver.threads = 2;  // one host (Slack's), looked up once per new connection
+    config.resolver.max_running_per_key = 2;
     if (api_base_url != service_config{}.slack_api_base_url) {
         config.allow_plain_http = api_base_url.rfind("http://", 0) == 0;
         config.address_policy.allow_loopback = true;
@@ -129,22 +132,39 @@ service_config read_config_from_environment() {
     c.api.callback_policy.allow_plain_http = allow_http;
     c.api.per_key_limit.per_second = env_double("CHALLENGE_RATE_LIMIT_PER_SECOND", 50);
     c.api.per_key_limit.burst = env_double("CHALLENGE_RATE_LIMIT_BURST", 100);
+    c.api.failed_auth_per_address.per_second = env_double("CHALLENGE_FAILED_AUTH_PER_ADDRESS_PER_SECOND", 5);
+    c.api.failed_auth_per_address.burst = env_double("CHALLENGE_FAILED_AUTH_PER_ADDRESS_BURST", 20);
     c.api.principal_cache_ttl = std::chrono::milliseconds{env_int("CHALLENGE_API_KEY_CACHE_MS", 2000, 0, 60000)};
 
     c.outbound.allow_plain_http = allow_http;
     c.outbound.address_policy.allow_loopback = env_bool("CHALLENGE_ALLOW_LOOPBACK_CALLBACKS", false);
     c.outbound.address_policy.allow_private = env_bool("CHALLENGE_ALLOW_PRIVATE_CALLBACKS", false);
 
-    c.deliveries.max_in_flight = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_IN_FLIGHT", 256, 1, 100000));
-    c.deliveries.max_per_endpoint = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_PER_ENDPOINT", 8, 1, 10000));
+    auto& fast = c.deliveries.fast;
+    fast.max_in_flight = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_IN_FLIGHT", 256, 1, 100000));
+    fast.max_per_endpoint = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_PER_ENDPOINT", 8, 1, 10000));
+    fast.max_per_tenant = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_PER_TENANT", fast.max_in_flight / 4, 1, 100000));
+    fast.attempt_timeout = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000)};
+    auto& slow = c.deliveries.slow;
+    slow.max_in_flight = static_cast<int>(env_int("CHALLENGE_WEBHOOK_SLOW_MAX_IN_FLIGHT", 32, 1, 100000));
+    slow.max_per_tenant = std::max(1, slow.max_in_flight / 4);
+    slow.max_per_endpoint = 2;
+    // Shorter than the normal attempt, never longer: the lane exists to give up sooner.
+    slow.attempt_timeout = std::min(
+        fast.attempt_timeout, std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_SLOW_TIMEOUT_MS", 5000, 100, 60000)}
+    );
+    c.deliveries.breaker.trip_after_timeouts = static_cast<int>(env_int("CHALLENGE_WEBHOOK_BREAKER_TIMEOUTS", 3, 1, 1000));
+    c.deliveries.breaker.hold = std::chrono::seconds{env_int("CHALLENGE_WEBHOOK_BREAKER_HOLD_SECONDS", 300, 1, 86400)};
     // Keep as many idle connections per host as attempts may run at once, so a busy endpoint
     // reuses connections instead of opening (and leaving in TIME_WAIT) one per attempt.
-    c.outbound.max_idle_per_host = static_cast<std::size_t>(c.deliveries.max_per_endpoint);
-    c.deliveries.attempt_timeout = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000)};
+    c.outbound.max_idle_per_host = static_cast<std::size_t>(fast.max_per_endpoint);
+    c.outbound.max_idle_total = static_cast<std::size_t>(env_int("CHALLENGE_WEBHOOK_MAX_IDLE_CONNECTIONS", 256, 0, 100000));
+    c.outbound.resolver.threads = static_cast<std::size_t>(env_int("CHALLENGE_WEBHOOK_DNS_THREADS", 8, 1, 256));
+    c.outbound.resolver.max_running_per_key = static_cast<std::size_t>(env_int("CHALLENGE_WEBHOOK_DNS_PER_TENANT", 2, 1, 256));
     c.deliveries.poll_interval = std::chrono::milliseconds{env_int("CHALLENGE_WEBHOOK_POLL_MS", 500, 10, 60000)};
     c.deliveries.lease = std::chrono::seconds{env_int("CHALLENGE_WEBHOOK_LEASE_SECONDS", 60, 2, 3600)};
     // A lease shorter than an attempt would let a second instance resend a live attempt.
-    if (c.deliveries.lease < c.deliveries.attempt_timeout + std::chrono::seconds{1})
+    if (c.deliveries.lease < fast.attempt_timeout + std::chrono::seconds{1})
         throw std::invalid_argument("CHALLENGE_WEBHOOK_LEASE_SECONDS must exceed CHALLENGE_WEBHOOK_TIMEOUT_MS by at least 1 s");
 
     c.identity_providers.allow_plain_http = env_bool("CHALLENGE_ALLOW_HTTP_IDP", false);
@@ -189,6 +209,11 @@ service_config read_config_from_environment() {
     c.log_level = env("CHALLENGE_LOG_LEVEL").value_or("info");
     c.instance_id = env("CHALLENGE_INSTANCE_ID").value_or(default_instance_id());
     c.deliveries.worker_id = c.instance_id;
+    // The API's failed-authentication limit is per client address, as our proxies report it.
+    c.api.trusted_proxies = c.verification.trusted_proxies;
+    // Lookup threads of their own: a tenant's slow IdP or callback host never queues these.
+    c.identity_providers.resolver.threads = 4;
+    c.identity_providers.resolver.max_running_per_key = 4;
     return c;
 }
 

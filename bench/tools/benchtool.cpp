@@ -12,6 +12,13 @@
 //       Open-loop paced cancels: request i is due at start + i/R; each of C keep-alive
 //       connections takes every C-th id. Writes "<id> <status> <sent ns> <response complete ns>"
 //       per id.
+//   benchtool stall --count N --ports-file F
+//       N listening sockets on 127.0.0.1 (ephemeral ports, written to F one a line) that accept
+//       every connection, read what arrives and never answer: receivers that hang. On
+//       SIGTERM/SIGINT prints how many connections were accepted and how many were open at most.
+//   benchtool create-paced --port P --key K --count N --rate R --conns C --body B --out F
+//       Open-loop paced POST /api/v1/challenges with body B ("{i}" replaced by the request's
+//       number), as cancel paces: writes "<challenge_id or -> <status> <sent ns> <response ns>".
 //
 // Times are CLOCK_REALTIME (ns since the epoch) so bench/run can compare them with `date +%s%N`.
 // Every loop is bounded: the client commands by the id count and a global deadline
@@ -26,12 +33,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -120,7 +129,24 @@ std::string json_string_field(std::string_view body, std::string_view field) {
 // ---------------------------------------------------------------- receiver
 
 volatile sig_atomic_t g_stop = 0;
+
+// Ready events of `ep` within 200 ms (0 when a signal came first).
+int wait_ready(int ep, std::vector<epoll_event>& events) {
+    int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 200);
+    if (n < 0 && errno != EINTR) die("epoll_wait");
+    return n < 0 ? 0 : n;
+}
+
 void on_signal(int) { g_stop = 1; }
+
+// SIGTERM/SIGINT end the serving loop (its records are written then); writes to closed peers fail quietly.
+void stop_on_signals() {
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+}
 
 struct record {
     std::string id;
@@ -136,11 +162,7 @@ struct conn_state {
 int receiver(const std::map<std::string, std::string>& o) {
     const std::string port_file = need(o, "port-file");
     const std::string out_file = need(o, "out");
-    signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa{};
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
+    stop_on_signals();
 
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (ls < 0) die("socket");
@@ -180,11 +202,7 @@ int receiver(const std::map<std::string, std::string>& o) {
     };
 
     while (!g_stop) {
-        int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 200);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            die("epoll_wait");
-        }
+        const int n = wait_ready(ep, events);
         for (int i = 0; i < n; ++i) {
             int fd = events[i].data.fd;
             if (fd == ls) {
@@ -411,6 +429,45 @@ int create(const std::map<std::string, std::string>& o) {
     return written == count ? 0 : 1;
 }
 
+// Open-loop pacing: request i is due at start + i/rate, whatever became of the ones before;
+// each of `conns` keep-alive connections takes every conns-th request.
+struct paced_result {
+    int status = 0;
+    std::int64_t sent = 0, done = 0;
+    std::string body;
+};
+
+std::vector<paced_result> run_paced(
+    int port, std::size_t count, double rate, int conns, std::int64_t deadline,
+    const std::function<std::string(std::size_t)>& request
+) {
+    std::vector<paced_result> results(count);
+    const std::int64_t start = now_ns() + 50'000'000;  // all threads connected by then
+    std::vector<std::thread> threads;
+    for (int t = 0; t < conns; ++t) {
+        threads.emplace_back([&, t] {
+            client_conn c;
+            c.fd = connect_loopback(port);
+            for (std::size_t i = static_cast<std::size_t>(t); i < count; i += static_cast<std::size_t>(conns)) {
+                const std::int64_t due = start + static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / rate);
+                std::int64_t now = now_ns();
+                if (now > deadline) break;
+                if (due > now) {
+                    timespec ts{static_cast<time_t>(due / 1'000'000'000), static_cast<long>(due % 1'000'000'000)};
+                    clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, nullptr);
+                }
+                const std::string req = request(i);
+                results[i].sent = now_ns();
+                results[i].status = roundtrip(c, port, req, &results[i].body);
+                results[i].done = now_ns();
+            }
+            if (c.fd >= 0) close(c.fd);
+        });
+    }
+    for (auto& th : threads) th.join();
+    return results;
+}
+
 int cancel(const std::map<std::string, std::string>& o) {
     const int port = std::stoi(need(o, "port"));
     const std::string key = need(o, "key");
@@ -419,35 +476,10 @@ int cancel(const std::map<std::string, std::string>& o) {
     const int conns = std::stoi(get_or(o, "conns", "8"));
     const std::string out_file = need(o, "out");
     const std::int64_t deadline = now_ns() + std::stoll(get_or(o, "deadline-s", "60")) * 1'000'000'000LL;
-    struct result {
-        int status = 0;
-        std::int64_t sent = 0, done = 0;
-    };
-    std::vector<result> results(ids.size());
-    const std::int64_t start = now_ns() + 50'000'000;  // all threads connected by then
-    std::vector<std::thread> threads;
-    for (int t = 0; t < conns; ++t) {
-        threads.emplace_back([&, t] {
-            client_conn c;
-            c.fd = connect_loopback(port);
-            for (std::size_t i = static_cast<std::size_t>(t); i < ids.size(); i += static_cast<std::size_t>(conns)) {
-                const std::int64_t due = start + static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / rate);
-                std::int64_t now = now_ns();
-                if (now > deadline) break;
-                if (due > now) {
-                    timespec ts{static_cast<time_t>(due / 1'000'000'000), static_cast<long>(due % 1'000'000'000)};
-                    clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, nullptr);
-                }
-                std::string req = "POST /api/v1/challenges/" + ids[i] + "/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " +
-                                  key + "\r\nContent-Length: 0\r\n\r\n";
-                results[i].sent = now_ns();
-                results[i].status = roundtrip(c, port, req, nullptr);
-                results[i].done = now_ns();
-            }
-            if (c.fd >= 0) close(c.fd);
-        });
-    }
-    for (auto& th : threads) th.join();
+    const auto results = run_paced(port, ids.size(), rate, conns, deadline, [&](std::size_t i) {
+        return "POST /api/v1/challenges/" + ids[i] + "/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + key +
+               "\r\nContent-Length: 0\r\n\r\n";
+    });
     FILE* f = std::fopen(out_file.c_str(), "w");
     if (!f) die("open " + out_file);
     int ok = 0;
@@ -461,11 +493,111 @@ int cancel(const std::map<std::string, std::string>& o) {
     return 0;
 }
 
+// ---------------------------------------------------------------- stalling receivers
+
+int stall(const std::map<std::string, std::string>& o) {
+    const int count = std::stoi(need(o, "count"));
+    const std::string ports_file = need(o, "ports-file");
+    stop_on_signals();
+    int ep = epoll_create1(0);
+    std::vector<int> listeners;
+    std::string ports;
+    for (int i = 0; i < count; ++i) {
+        int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (ls < 0) die("socket");
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(ls, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) die("bind");
+        if (listen(ls, 64) < 0) die("listen");
+        socklen_t len = sizeof addr;
+        getsockname(ls, reinterpret_cast<sockaddr*>(&addr), &len);
+        ports += std::to_string(ntohs(addr.sin_port)) + "\n";
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = static_cast<std::uint64_t>(ls) | (1ULL << 32);  // marks a listener
+        epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+        listeners.push_back(ls);
+    }
+    {
+        std::ofstream pf(ports_file + ".tmp");
+        pf << ports;
+    }
+    std::rename((ports_file + ".tmp").c_str(), ports_file.c_str());
+    std::uint64_t accepted = 0;
+    long open_now = 0, open_max = 0;
+    std::vector<epoll_event> events(256);
+    char buf[65536];
+    while (!g_stop) {
+        const int n = wait_ready(ep, events);
+        for (int i = 0; i < n; ++i) {
+            const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffULL);
+            if (events[i].data.u64 >> 32) {
+                for (;;) {
+                    int c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK);
+                    if (c < 0) break;
+                    epoll_event cev{};
+                    cev.events = EPOLLIN | EPOLLRDHUP;
+                    cev.data.u64 = static_cast<std::uint64_t>(c);
+                    epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+                    ++accepted;
+                    open_max = std::max(open_max, ++open_now);
+                }
+                continue;
+            }
+            bool closed = false;
+            for (;;) {  // read and drop; a hanging receiver never answers
+                ssize_t r = read(fd, buf, sizeof buf);
+                if (r > 0) continue;
+                closed = r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+                break;
+            }
+            if (closed) {
+                epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+                close(fd);
+                --open_now;
+            }
+        }
+    }
+    std::fprintf(stderr, "stall: accepted=%llu open_max=%ld\n", static_cast<unsigned long long>(accepted), open_max);
+    return 0;
+}
+
+int create_paced(const std::map<std::string, std::string>& o) {
+    const int port = std::stoi(need(o, "port"));
+    const std::string key = need(o, "key");
+    const auto count = static_cast<std::size_t>(std::stoi(need(o, "count")));
+    const double rate = std::stod(need(o, "rate"));
+    const int conns = std::stoi(get_or(o, "conns", "8"));
+    const std::string body_template = need(o, "body");
+    const std::string out_file = need(o, "out");
+    const std::int64_t deadline = now_ns() + std::stoll(get_or(o, "deadline-s", "60")) * 1'000'000'000LL;
+    const auto results = run_paced(port, count, rate, conns, deadline, [&](std::size_t i) {
+        std::string body = body_template;
+        for (auto p = body.find("{i}"); p != std::string::npos; p = body.find("{i}")) body.replace(p, 3, std::to_string(i));
+        return "POST /api/v1/challenges HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + key +
+               "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    });
+    FILE* f = std::fopen(out_file.c_str(), "w");
+    if (!f) die("open " + out_file);
+    std::size_t ok = 0;
+    for (const auto& r : results) {
+        const auto id = json_string_field(r.body, "challenge_id");
+        std::fprintf(f, "%s %d %lld %lld\n", id.empty() ? "-" : id.c_str(), r.status, static_cast<long long>(r.sent),
+                     static_cast<long long>(r.done));
+        if (r.status == 201) ++ok;
+        else if (ok == 0 && r.status != 0) std::fprintf(stderr, "create-paced: status %d body %s\n", r.status, r.body.substr(0, 200).c_str());
+    }
+    std::fclose(f);
+    std::fprintf(stderr, "create-paced: %zu of %zu answered 201\n", ok, count);
+    return ok == count ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: benchtool receiver|create|cancel --option value ...\n");
+        std::fprintf(stderr, "usage: benchtool receiver|create|cancel|stall|create-paced --option value ...\n");
         return 2;
     }
     const std::string cmd = argv[1];
@@ -473,6 +605,8 @@ int main(int argc, char** argv) {
     if (cmd == "receiver") return receiver(o);
     if (cmd == "create") return create(o);
     if (cmd == "cancel") return cancel(o);
+    if (cmd == "stall") return stall(o);
+    if (cmd == "create-paced") return create_paced(o);
     std::fprintf(stderr, "unknown command %s\n", cmd.c_str());
     return 2;
 }

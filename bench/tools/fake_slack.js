@@ -1,6 +1,6 @@
 // bench/tools/fake_slack.js: a fast loopback stand-in for Slack's Web API, for bench/run's (d).
 //
-//   node bench/tools/fake_slack.js --port-file F [--delay-ms N]
+//   node bench/tools/fake_slack.js --port-file F [--delay-ms N] [--hang-token T]
 //
 // Listens on 127.0.0.1 (a free port, written to F once listening) and answers POST /api/<method>
 // like Slack (shapes as in tests/support/fake_slack.cpp), for any token and any user id:
@@ -13,7 +13,10 @@
 // Arguments are read from a form or a JSON body. GET /stats answers the call counts per method and
 // the TCP connections accepted. --delay-ms delays the answers to the card worker's calls
 // (conversations.open, chat.*): Slack's own latency, or with more than the server's 10 s timeout an
-// unreachable Slack, for experiments.
+// unreachable Slack, for experiments. --hang-token: the card worker's calls made with that bot
+// token are never answered (one workspace whose Slack calls hang; the server's timeout ends
+// them). GET /arrivals lists, per challenge, when its first chat.postMessage (the target's card,
+// which carries the challenge's link) arrived: "<challenge_id> <CLOCK_REALTIME ns>" a line.
 // SIGTERM/SIGINT: prints the stats on stderr and exits.
 'use strict';
 const http = require('http');
@@ -30,6 +33,13 @@ if (!portFile) {
     process.exit(2);
 }
 const delayMs = Number(option('delay-ms', '0'));
+const hangToken = option('hang-token', '');
+// Wall-clock nanoseconds with the monotonic clock's resolution (Date.now() has only ms).
+const realStartNs = BigInt(Date.now()) * 1000000n;
+const monoStart = process.hrtime.bigint();
+const realNowNs = () => realStartNs + (process.hrtime.bigint() - monoStart);
+const firstCard = new Map();
+let held = 0;
 
 const TEAM = 'T0BENCH';
 const SCOPES = 'chat:write,commands,im:write,users:read,users:read.email';
@@ -92,13 +102,28 @@ const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-        if (req.method === 'GET' && req.url === '/stats') return send(res, 200, {calls, connections});
+        if (req.method === 'GET' && req.url === '/stats') return send(res, 200, {calls, connections, held});
+        if (req.method === 'GET' && req.url === '/arrivals') {
+            res.writeHead(200, {'Content-Type': 'text/plain'});
+            return res.end([...firstCard].map(([id, ns]) => `${id} ${ns}\n`).join(''));
+        }
         const m = /^\/api\/([A-Za-z.]+)/.exec(req.url || '');
         if (req.method !== 'POST' || !m) return send(res, 404, {ok: false, error: 'unknown_method'});
         const method = m[1];
         calls[method] = (calls[method] || 0) + 1;
-        const [body, headers] = answer(method, params(req, Buffer.concat(chunks).toString('utf8')));
-        if (delayMs > 0 && /^(conversations|chat)\./.test(method)) setTimeout(() => send(res, 200, body, headers), delayMs);
+        const text = Buffer.concat(chunks).toString('utf8');
+        const cardCall = /^(conversations|chat)\./.test(method);
+        if (hangToken && cardCall && req.headers.authorization === `Bearer ${hangToken}`) {
+            ++held;  // never answered; counted while the caller waits
+            res.on('close', () => --held);
+            return;
+        }
+        if (method === 'chat.postMessage') {
+            const id = /challenge(?:\/|%2F)start(?:\/|%2F)([0-9a-f-]{36})/i.exec(text);
+            if (id && !firstCard.has(id[1])) firstCard.set(id[1], realNowNs());
+        }
+        const [body, headers] = answer(method, params(req, text));
+        if (delayMs > 0 && cardCall) setTimeout(() => send(res, 200, body, headers), delayMs);
         else send(res, 200, body, headers);
     });
 });

@@ -31,6 +31,12 @@ std::string mention(std::string_view user_id) {
     return slack::slack_mention(user_id);
 }
 
+// The job ran past its lease and another claim took it: that claim's result is the one kept.
+void log_lost_lease(const storage::slack_job& job) {
+    spdlog::warn("slack job result refused: its lease passed to another claim job_id={} challenge_id={}", job.id,
+                 job.challenge.id);
+}
+
 }  // namespace
 
 bool is_permanent_slack_error(const slack::web_api_error& error) noexcept {
@@ -87,12 +93,20 @@ asio::awaitable<void> card_worker::run() {
         try {
             if (room > 0) {
                 const auto now = clock_();
-                auto claimed = co_await jobs_.claim_due(now, std::min(room, config_.claim_batch), now + config_.lease);
+                storage::slack_claim_fairness fairness;
+                fairness.max_per_installation = config_.max_per_installation;
+                fairness.installations_in_flight = {in_flight_by_installation_.begin(), in_flight_by_installation_.end()};
+                auto claimed = co_await jobs_.claim_due(
+                    now, std::min(room, config_.claim_batch), now + config_.lease, std::move(fairness)
+                );
                 claimed_count = claimed.size();
                 for (auto& job : claimed) {
                     ++in_flight_;
-                    asio::co_spawn(executor_, run_job(std::move(job)), [this](std::exception_ptr) {
+                    ++in_flight_by_installation_[job.installation_id];
+                    auto installation = job.installation_id;
+                    asio::co_spawn(executor_, run_job(std::move(job)), [this, installation](std::exception_ptr) {
                         --in_flight_;
+                        if (--in_flight_by_installation_[installation] <= 0) in_flight_by_installation_.erase(installation);
                         if (!stopping_)
                             wake();  // room for another job
                         else if (in_flight_ == 0)
@@ -103,7 +117,8 @@ asio::awaitable<void> card_worker::run() {
         } catch (const std::exception& e) {
             spdlog::error("slack card jobs could not be claimed error={}", e.what());
         }
-        if (claimed_count > 0 && static_cast<int>(claimed_count) == std::min(room, config_.claim_batch)) continue;
+        // Jobs of installations at their share are skipped by a claim: more may wait behind them.
+        if (claimed_count > 0) continue;
         co_await wait_for_wake(config_.poll_interval);
     }
     // Each job's Slack calls are bounded by the client's timeout; its lease covers the rest. The
@@ -121,7 +136,7 @@ asio::awaitable<void> card_worker::run_job(storage::slack_job job) {
     try {
         auto installation = co_await slack_.find_installation_by_id(job.installation_id);
         if (!installation) {
-            co_await jobs_.give_up(job.id, clock_(), "the Slack installation was removed");
+            co_await jobs_.give_up(job.id, job.lease_token, clock_(), "the Slack installation was removed");
             spdlog::warn("slack job given up job_id={} kind={} challenge_id={} reason=installation_removed", job.id,
                          kind, job.challenge.id);
             co_return;
@@ -133,8 +148,10 @@ asio::awaitable<void> card_worker::run_job(storage::slack_job job) {
             co_await deliver(job, as);
         else
             co_await report_outcome(job, as, installation->integration_id);
-        co_await jobs_.finish(job.id, clock_());
-        spdlog::info("slack job done job_id={} kind={} challenge_id={}", job.id, kind, job.challenge.id);
+        if (co_await jobs_.finish(job.id, job.lease_token, clock_()))
+            spdlog::info("slack job done job_id={} kind={} challenge_id={}", job.id, kind, job.challenge.id);
+        else
+            log_lost_lease(job);
         co_return;
     } catch (const slack::web_api_failure& e) {
         failure = e.error();
@@ -146,14 +163,20 @@ asio::awaitable<void> card_worker::run_job(storage::slack_job job) {
     const auto now = clock_();
     try {
         if ((failure && is_permanent_slack_error(*failure)) || job.attempts >= config_.max_attempts) {
-            co_await jobs_.give_up(job.id, now, failure_text);
+            if (!co_await jobs_.give_up(job.id, job.lease_token, now, failure_text)) {
+                log_lost_lease(job);
+                co_return;
+            }
             spdlog::error("slack job given up job_id={} kind={} challenge_id={} attempts={} error={}", job.id, kind,
                           job.challenge.id, job.attempts, failure_text);
             co_return;
         }
         auto delay = card_retry_delay(job.attempts);
         if (failure && failure->kind == slack::web_api_errc::ratelimited) delay = std::max(delay, failure->retry_after);
-        co_await jobs_.retry_at(job.id, now + delay, failure_text);
+        if (!co_await jobs_.retry_at(job.id, job.lease_token, now + delay, failure_text)) {
+            log_lost_lease(job);
+            co_return;
+        }
         spdlog::warn("slack job retrying job_id={} kind={} challenge_id={} attempts={} in_seconds={} error={}", job.id,
                      kind, job.challenge.id, job.attempts, delay.count(), failure_text);
     } catch (const std::exception& e) {

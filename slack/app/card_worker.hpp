@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <map>
 #include <string>
 
 namespace chal::slack_app {
@@ -24,6 +25,8 @@ struct card_worker_config {
     std::string public_base_url;  // the card's Verify button opens <base>/challenge/start/<id>
     int claim_batch = 32;
     int max_in_flight = 64;
+    // One workspace whose Slack calls hang holds at most this many jobs; the others keep the rest.
+    int max_per_installation = 16;
     std::chrono::seconds lease{60};  // longer than a job's Slack calls (each bounded by the client timeout)
     std::chrono::milliseconds poll_interval{1000};  // other instances' commits are seen this fast
     int max_attempts = 12;                          // then the job is given up (dead)
@@ -62,6 +65,7 @@ private:
     bool woken_ = false;
     bool stopping_ = false;
     int in_flight_ = 0;
+    std::map<std::string, int> in_flight_by_installation_;
 };
 
 // Slack errors no retry can fix: the job ends (dead) at once.

@@ -95,3 +95,10 @@ TEST(retry_after, reads_delay_seconds_only) {
     EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
     EXPECT_FALSE(parse_retry_after("-1").has_value());
 }
+
+TEST(endpoint_signal, a_timeout_counts_against_the_endpoint_and_a_2xx_clears_it) {
+    EXPECT_EQ(endpoint_signal_of({.http_status = std::nullopt, .timed_out = true}), endpoint_signal::timeout);
+    EXPECT_EQ(endpoint_signal_of({.http_status = 204}), endpoint_signal::healthy);
+    EXPECT_EQ(endpoint_signal_of({.http_status = 503}), endpoint_signal::none);
+    EXPECT_EQ(endpoint_signal_of({.http_status = std::nullopt}), endpoint_signal::none);  // refused, reset
+}

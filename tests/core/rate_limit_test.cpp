@@ -28,3 +28,16 @@ TEST(token_bucket, a_zero_rate_disables_limiting) {
     token_bucket bucket;
     for (int i = 0; i < 1000; ++i) EXPECT_TRUE(take_token(bucket, {.per_second = 0, .burst = 0}, {}).allowed);
 }
+
+TEST(token_bucket, peeking_tells_without_taking) {
+    token_bucket bucket;
+    const rate_limit limit{.per_second = 1, .burst = 1};
+    const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours{1};
+    EXPECT_TRUE(peek_token(bucket, limit, t0).allowed);
+    EXPECT_TRUE(peek_token(bucket, limit, t0).allowed);
+    EXPECT_TRUE(take_token(bucket, limit, t0).allowed);
+    const auto spent = peek_token(bucket, limit, t0);
+    EXPECT_FALSE(spent.allowed);
+    EXPECT_EQ(spent.retry_after, std::chrono::seconds{1});
+    EXPECT_TRUE(peek_token(bucket, limit, t0 + std::chrono::seconds{1}).allowed);
+}

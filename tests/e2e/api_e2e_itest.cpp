@@ -223,6 +223,32 @@ TEST_F(api_e2e, limits_each_key_and_says_when_to_retry) {
     EXPECT_EQ(other.status, 200u);
 }
 
+// A flood of made-up keys used to cost a database lookup each, unthrottled (the per-key limit
+// only ever saw new keys). Failed authentications are now counted per client address and
+// checked before any lookup; good keys never spend them.
+TEST_F(api_e2e, made_up_keys_are_throttled_by_client_address_before_they_are_looked_up) {
+    auto config = e2e::test_config();
+    config.api.failed_auth_per_address = {.per_second = 0.01, .burst = 5};
+    start_service(config);
+    for (int i = 0; i < 10; ++i)
+        ASSERT_EQ(call(verb::get, "/api/v1/challenges", {}, {{"X-API-Key", api_key_}}).status, 200u);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(call(verb::get, "/api/v1/challenges", {}, {{"X-API-Key", "chk_made_up_" + std::to_string(i)}}).status, 401u);
+
+    auto refused = call(verb::get, "/api/v1/challenges", {}, {{"X-API-Key", "chk_made_up_again"}});
+    EXPECT_EQ(refused.status, 429u);
+    EXPECT_GE(std::stoi(refused.header("Retry-After")), 1);
+    // Every route counts, and an X-Forwarded-For from a peer that is not our proxy names no one else.
+    EXPECT_EQ(call(verb::get, "/api/v1/challenges/0190a8e5-0000-7000-8000-000000000001", {},
+                   {{"X-API-Key", "chk_other"}, {"X-Forwarded-For", "198.51.100.1"}})
+                  .status,
+              429u);
+    EXPECT_EQ(call(verb::post, "/api/v1/challenges", "{}", {{"X-Forwarded-For", "203.0.113.5"}}).status, 429u);
+    // The address's own good key is held back with it (the address is what is throttled).
+    EXPECT_EQ(call(verb::get, "/api/v1/challenges", {}, {{"X-API-Key", api_key_}}).status, 429u);
+    EXPECT_NE(call(verb::get, "/metrics").body.find("challenge_api_throttled_total{by=\"address\"} 4\n"), std::string::npos);
+}
+
 TEST_F(api_e2e, a_revoked_key_stops_working_once_the_node_cache_lapses) {
     auto config = e2e::test_config();
     config.api.principal_cache_ttl = std::chrono::milliseconds{300};

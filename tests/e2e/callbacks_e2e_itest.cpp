@@ -3,6 +3,7 @@
 // an independent Standard Webhooks check) accept what arrives.
 #include "app/crypto/crypto.hpp"
 #include "storage/delivery_store.hpp"
+#include "tests/e2e/cli_runner.hpp"
 #include "tests/e2e/service_fixture.hpp"
 #include "tests/support/run.hpp"
 
@@ -240,6 +241,79 @@ TEST_F(callbacks_e2e, a_stalled_receiver_holds_at_most_eight_attempts_and_delays
     EXPECT_TRUE(chal::testing::run(io_, healthy.wait_for_requests(1, started + std::chrono::seconds{3})));
     EXPECT_LE(receiver_->requests().size(), 8u);
     EXPECT_LE(receiver_->connections_accepted(), 8u);
+}
+
+// The finding in small: one tenant's callbacks go to more stalling receivers than the
+// instance has attempts in flight. With a budget per tenant, another tenant's callback still
+// goes out at once instead of waiting for a timeout.
+TEST_F(callbacks_e2e, a_tenant_whose_receivers_all_stall_leaves_other_tenants_their_capacity) {
+    using namespace std::chrono_literals;
+    auto config = e2e::test_config();
+    config.deliveries.fast = {.max_in_flight = 8, .max_per_tenant = 4, .max_per_endpoint = 2, .attempt_timeout = 10s};
+    start_service(config);
+    std::vector<std::unique_ptr<chal::testing::webhook_receiver>> stalled;
+    for (int r = 0; r < 6; ++r) {
+        stalled.push_back(std::make_unique<chal::testing::webhook_receiver>(io_.get_executor()));
+        stalled.back()->set_default(receiver_behaviour::stall());
+        for (int i = 0; i < 2; ++i) cancel(create_with_callback(stalled.back()->url("/stuck")));
+    }
+    const auto stalled_requests = [&] {
+        std::size_t n = 0;
+        for (const auto& r : stalled) n += r->requests().size();
+        return n;
+    };
+    ASSERT_TRUE(eventually([&] { return stalled_requests() >= 4; }, std::chrono::seconds{5}));
+
+    api_key_ = make_tenant("Other Inc");
+    auto healthy = std::make_unique<chal::testing::webhook_receiver>(io_.get_executor());
+    const auto id = create_with_callback(healthy->url("/fine"));
+    cancel(id);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(chal::testing::run(io_, healthy->wait_for_requests(1, started + 2s)))
+        << "another tenant's stalled receivers delayed this callback";
+    EXPECT_EQ(stalled_requests(), 4u) << "the stalling tenant kept to its share";
+    for (auto& r : stalled) r->stop();
+}
+
+// Timeouts move an endpoint to the slow lane (visible in /metrics and the CLI); a success there
+// moves it back.
+TEST_F(callbacks_e2e, the_breaker_opens_after_timeouts_and_closes_after_a_success) {
+    using namespace std::chrono_literals;
+    auto config = e2e::test_config();
+    config.deliveries.fast.attempt_timeout = 1s;
+    config.deliveries.slow.attempt_timeout = 1s;
+    config.deliveries.breaker = {.trip_after_timeouts = 2, .hold = 300s};
+    start_service(config);
+    receiver_->set_default(receiver_behaviour::stall());
+    const auto first = create_with_callback(receiver_->url("/slow"));
+    const auto second = create_with_callback(receiver_->url("/slow"));
+    cancel(first);
+    cancel(second);
+    ASSERT_TRUE(eventually([&] { return attempts_of(first) == 1 && attempts_of(second) == 1; }, std::chrono::seconds{10}));
+    const auto metric_has = [&](const std::string& line) {
+        return call(verb::get, "/metrics").body.find(line + "\n") != std::string::npos;
+    };
+    EXPECT_TRUE(eventually([&] { return metric_has("challenge_webhook_slow_endpoints 1"); }));
+    EXPECT_TRUE(metric_has("challenge_webhook_breaker_moves_total{to=\"slow\"} 1"));
+    const std::string endpoint = "http://127.0.0.1:" + std::to_string(receiver_->port());
+    auto listed = e2e::run_challenge({"deliveries", "endpoints", "--slow", "--json"});
+    ASSERT_EQ(listed.exit_code, 0) << e2e::describe(listed);
+    auto endpoints = e2e::last_json_line(listed.out).at("endpoints").as_array();
+    ASSERT_EQ(endpoints.size(), 1u) << listed.out;
+    EXPECT_EQ(endpoints[0].at("endpoint").as_string(), endpoint);
+    EXPECT_EQ(endpoints[0].at("lane").as_string(), "slow");
+    EXPECT_EQ(endpoints[0].at("consecutive_timeouts").as_int64(), 2);
+
+    receiver_->set_default(receiver_behaviour::respond(200));
+    clock_.advance(std::chrono::seconds{90});  // past the overload delay (60 s, +-20 %)
+    EXPECT_TRUE(eventually([&] { return delivery_state(first) == "delivered" && delivery_state(second) == "delivered"; }));
+    EXPECT_TRUE(eventually([&] { return metric_has("challenge_webhook_slow_endpoints 0"); }));
+    EXPECT_TRUE(metric_has("challenge_webhook_breaker_moves_total{to=\"fast\"} 1"));
+    listed = e2e::run_challenge({"deliveries", "endpoints", "--json"});
+    endpoints = e2e::last_json_line(listed.out).at("endpoints").as_array();
+    ASSERT_EQ(endpoints.size(), 1u) << listed.out;
+    EXPECT_EQ(endpoints[0].at("lane").as_string(), "fast");
+    EXPECT_EQ(endpoints[0].at("consecutive_timeouts").as_int64(), 0);
 }
 
 TEST_F(callbacks_e2e, an_operator_can_redeliver_with_the_same_webhook_id) {

@@ -72,7 +72,7 @@ void service_test::SetUp() {
     pg::pool_config pool_config{.conninfo = database.url(), .size = 4};
     db_ = std::make_unique<pg::pool>(io_.get_executor(), pool_config, [](int, std::string_view) {});
     testing::run(io_, storage::migrate(*db_));
-    database.truncate({"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries",
+    database.truncate({"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries", "webhook_endpoints",
                        "webhook_attempts", "idempotency_keys", "tenant_verification_settings", "verification_flows",
                        "saml_seen_assertions", "slack_apps", "slack_installations", "slack_events_seen",
                        "slack_oauth_states", "slack_messages", "slack_challenges", "slack_jobs"});

@@ -10,10 +10,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace chal::http {
 namespace {
@@ -346,6 +352,155 @@ TEST_F(client_tls_itest, refuses_a_certificate_for_another_name) {
 }
 
 // --- against our own server ----------------------------------------------------------------
+
+// --- host name lookups ---------------------------------------------------------------------
+// The system resolver is what we cannot control, so these tests give the client a lookup of
+// their own: names starting with "slow" hang until released (as a dead DNS server does), every
+// other name is 127.0.0.1.
+class held_lookups {
+public:
+    ~held_lookups() { release(); }
+    blocking_lookup function() {
+        return [this](const std::string& host, std::uint16_t port) -> boost::system::result<resolved_endpoints> {
+            if (host.rfind("slow", 0) == 0) {
+                std::unique_lock lock(mutex_);
+                ++held_;
+                released_.wait_for(lock, std::chrono::seconds{30}, [this] { return open_; });
+                --held_;
+                return make_error_code(client_errc::dns_failure);
+            }
+            return resolved_endpoints{{asio::ip::address_v4::loopback(), port}};
+        };
+    }
+    void release() {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        released_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable released_;
+    bool open_ = false;
+    int held_ = 0;
+};
+
+class client_dns_itest : public client_itest {
+protected:
+    client_config config_with(held_lookups& names, std::size_t threads, std::size_t per_key) {
+        auto cfg = test_config();
+        cfg.lookup = names.function();
+        cfg.resolver.threads = threads;
+        cfg.resolver.max_running_per_key = per_key;
+        return cfg;
+    }
+    // Sends in the background; the results land in `results` as they come.
+    void send_in_background(client& c, std::string url, std::string key, std::chrono::milliseconds timeout) {
+        auto req = post(std::move(url));
+        req.fairness_key = std::move(key);
+        req.total_timeout = timeout;
+        auto sending = c.send(std::move(req));
+        asio::co_spawn(io_, std::move(sending), [this](std::exception_ptr, boost::system::result<incoming_response> r) {
+            results.push_back(r ? boost::system::error_code{} : r.error());
+        });
+    }
+    std::string fast_url() const { return "http://fast.test:" + std::to_string(receiver_.port()) + "/hook"; }
+    // Waits (with a deadline) until `n` background sends have finished.
+    asio::awaitable<bool> results_arrive(std::size_t n, std::chrono::milliseconds limit) {
+        asio::steady_timer pause{co_await asio::this_coro::executor};
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (results.size() < n && std::chrono::steady_clock::now() < deadline) {
+            pause.expires_after(10ms);
+            co_await pause.async_wait(asio::use_awaitable);
+        }
+        co_return results.size() >= n;
+    }
+
+    // Waits (with a deadline) until `c` has no lookup running.
+    asio::awaitable<bool> lookups_drain(const client& c, std::chrono::milliseconds limit) {
+        asio::steady_timer pause{co_await asio::this_coro::executor};
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (c.lookups_running() > 0 && std::chrono::steady_clock::now() < deadline) {
+            pause.expires_after(10ms);
+            co_await pause.async_wait(asio::use_awaitable);
+        }
+        co_return c.lookups_running() == 0;
+    }
+
+    std::vector<boost::system::error_code> results;
+    held_lookups names_;
+};
+
+TEST_F(client_dns_itest, one_tenants_hanging_lookups_take_only_its_share_of_the_threads) {
+    client c{io_.get_executor(), config_with(names_, 4, 2)};
+    for (int i = 0; i < 6; ++i)
+        send_in_background(c, "http://slow-" + std::to_string(i) + ".test/hook", "tenant-a", 5000ms);
+    auto req = post(fast_url());
+    req.fairness_key = "tenant-b";
+    const auto started = std::chrono::steady_clock::now();
+    const auto fine = send(c, std::move(req));
+    ASSERT_TRUE(fine) << fine.error().message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    EXPECT_EQ(c.lookups_running(), 2u) << "tenant-a holds its two threads, no more";
+    EXPECT_EQ(c.lookups_queued(), 4u);
+    names_.release();
+    ASSERT_TRUE(run(io_, results_arrive(6, 3s)));
+}
+
+TEST_F(client_dns_itest, a_lookup_is_dropped_from_the_queue_when_its_request_gives_up) {
+    client c{io_.get_executor(), config_with(names_, 2, 2)};
+    for (int i = 0; i < 5; ++i)
+        send_in_background(c, "http://slow-" + std::to_string(i) + ".test/hook", "tenant-a", 200ms);
+    ASSERT_TRUE(run(io_, results_arrive(5, 3s)));
+    for (const auto& ec : results) EXPECT_EQ(ec, make_error_code(client_errc::timeout));
+    EXPECT_EQ(c.lookups_queued(), 0u) << "the three that never started are gone with their requests";
+    EXPECT_EQ(c.lookups_running(), 2u) << "getaddrinfo cannot be interrupted: those two keep their threads";
+    names_.release();
+    // The two lookups still running finish into requests that are gone: nothing is left waiting.
+    EXPECT_TRUE(run(io_, lookups_drain(c, 5s)));
+}
+
+TEST_F(client_dns_itest, a_tenant_with_too_many_lookups_waiting_is_refused_at_once) {
+    auto cfg = config_with(names_, 1, 1);
+    cfg.resolver.max_queued_per_key = 2;
+    client c{io_.get_executor(), cfg};
+    for (int i = 0; i < 3; ++i)  // one running, two waiting
+        send_in_background(c, "http://slow-" + std::to_string(i) + ".test/hook", "tenant-a", 3000ms);
+    auto req = post("http://slow-x.test/hook");
+    req.fairness_key = "tenant-a";
+    const auto refused = send(c, std::move(req));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error(), make_error_code(client_errc::resolver_busy));
+    names_.release();
+    EXPECT_TRUE(run(io_, results_arrive(3, 5s)));  // the background sends end before their results go
+}
+
+TEST_F(client_dns_itest, each_client_looks_names_up_on_threads_of_its_own) {
+    client webhooks{io_.get_executor(), config_with(names_, 2, 2)};
+    client slack{io_.get_executor(), config_with(names_, 2, 2)};
+    for (int i = 0; i < 4; ++i) send_in_background(webhooks, "http://slow-" + std::to_string(i) + ".test/", "", 5000ms);
+    const auto started = std::chrono::steady_clock::now();
+    const auto fine = send(slack, post(fast_url()));
+    ASSERT_TRUE(fine) << fine.error().message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    EXPECT_EQ(webhooks.lookups_running(), 2u);
+    names_.release();
+    EXPECT_TRUE(run(io_, results_arrive(4, 5s)));
+}
+
+TEST_F(client_itest, keeps_at_most_max_idle_total_connections_across_hosts) {
+    auto cfg = test_config();
+    cfg.max_idle_total = 2;
+    client c{io_.get_executor(), cfg};
+    webhook_receiver second{io_.get_executor()};
+    webhook_receiver third{io_.get_executor()};
+    ASSERT_TRUE(send(c, post(receiver_.url("/a"))));
+    ASSERT_TRUE(send(c, post(second.url("/b"))));
+    ASSERT_TRUE(send(c, post(third.url("/c"))));
+    EXPECT_EQ(c.idle_connections(), 2u);
+    second.stop();
+    third.stop();
+}
 
 TEST(client_server_itest, talks_to_our_server) {
     asio::io_context io;

@@ -31,7 +31,7 @@ TEST_F(environment_test, has_safe_defaults) {
     EXPECT_FALSE(c.api.callback_policy.allow_plain_http);
     EXPECT_FALSE(c.outbound.address_policy.allow_loopback);
     EXPECT_FALSE(c.outbound.address_policy.allow_private);
-    EXPECT_EQ(c.deliveries.attempt_timeout, std::chrono::milliseconds{10000});
+    EXPECT_EQ(c.deliveries.fast.attempt_timeout, std::chrono::milliseconds{10000});
     EXPECT_EQ(c.server.strict_transport_security, "") << "no HSTS for a plain http development server";
 }
 
@@ -59,4 +59,15 @@ TEST_F(environment_test, reads_the_master_key_and_switches) {
     EXPECT_TRUE(c.outbound.allow_plain_http);
     EXPECT_EQ(c.api.public_base_url, "https://challenge.example.com");
     EXPECT_EQ(c.server.strict_transport_security, "max-age=63072000") << "an https service asks for HSTS";
+}
+
+TEST_F(environment_test, the_slow_lane_never_waits_longer_than_a_normal_attempt) {
+    setenv("CHALLENGE_WEBHOOK_TIMEOUT_MS", "2000", 1);
+    setenv("CHALLENGE_WEBHOOK_LEASE_SECONDS", "4", 1);
+    const auto c = read_config_from_environment();
+    EXPECT_EQ(c.deliveries.slow.attempt_timeout, std::chrono::milliseconds{2000});
+    EXPECT_LT(c.deliveries.slow.attempt_timeout + std::chrono::seconds{1}, c.deliveries.lease);
+    unsetenv("CHALLENGE_WEBHOOK_TIMEOUT_MS");
+    unsetenv("CHALLENGE_WEBHOOK_LEASE_SECONDS");
+    EXPECT_EQ(read_config_from_environment().deliveries.slow.attempt_timeout, std::chrono::milliseconds{5000});
 }

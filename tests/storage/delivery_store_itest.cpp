@@ -1,5 +1,6 @@
 // storage::delivery_store against a real PostgreSQL: the callback outbox's leases, attempt
-// records fenced by the lease holder, rescue of lapsed leases, redelivery and queue stats.
+// records fenced by the lease token, fair claims per tenant and endpoint, the two lanes and the
+// shared breaker, rescue of lapsed leases, redelivery and queue stats.
 // Deliveries are queued the way the service queues them: by ending a challenge.
 #include "tests/storage/storage_fixture.hpp"
 
@@ -38,6 +39,8 @@ protected:
     ) {
         attempt_record a;
         a.delivery_id = d.id;
+        a.lease_token = d.lease_token;
+        a.endpoint = d.endpoint;
         a.attempt_no = d.attempt_no;
         a.trigger = d.trigger;
         a.started_at = started;
@@ -63,8 +66,8 @@ protected:
         return out;
     }
 
-    void record(std::vector<attempt_record> attempts, const std::string& worker, core::timestamp now) {
-        run(deliveries.record_attempts(std::move(attempts), worker, now));
+    recorded_batch record(std::vector<attempt_record> attempts, const std::string& /*worker*/, core::timestamp now) {
+        return run(deliveries.record_attempts(std::move(attempts), now));
     }
 
     static boost::asio::awaitable<std::vector<std::string>> claim_until_empty(
@@ -239,28 +242,42 @@ TEST_F(delivery_store_itest, record_attempts_logs_one_attempt_row_per_result) {
     EXPECT_EQ(second_attempts[0].status_code, 500);
 }
 
-TEST_F(delivery_store_itest, a_result_from_a_worker_that_lost_its_lease_is_logged_but_changes_nothing) {
+TEST_F(delivery_store_itest, a_result_from_a_worker_that_lost_its_lease_writes_nothing) {
     const auto queued = queued_delivery(t0);
     const auto stale = run(deliveries.claim_due(t0, 10, "worker-a", t0 + 1min));
     ASSERT_EQ(stale.size(), 1u);
     ASSERT_EQ(run(deliveries.rescue_expired_leases(t0 + 2min)), 1);
     const auto current = run(deliveries.claim_due(t0 + 2min, 10, "worker-b", t0 + 3min));
     ASSERT_EQ(current.size(), 1u);
+    EXPECT_GT(current[0].lease_token, stale[0].lease_token);
 
-    record({attempt_for(stale[0], t0, 200, delivered)}, "worker-a", t0 + 2min);
+    const auto refused = record({attempt_for(stale[0], t0, 200, delivered)}, "worker-a", t0 + 2min);
 
+    EXPECT_EQ(refused.applied, 0);
     const auto row = delivery(queued.id);
     EXPECT_EQ(row->state, "in_flight");
     EXPECT_EQ(row->leased_by, "worker-b");
     EXPECT_EQ(row->attempts, 2);
     EXPECT_FALSE(row->finished_at);
-    const auto logged = run(deliveries.attempts(queued.id));
-    ASSERT_EQ(logged.size(), 1u);
-    EXPECT_EQ(logged[0].attempt_no, 1);
-    EXPECT_EQ(logged[0].status_code, 200);
+    EXPECT_TRUE(run(deliveries.attempts(queued.id)).empty());
+
+    const auto accepted = record({attempt_for(current[0], t0 + 2min, 200, delivered)}, "worker-b", t0 + 2min);
+    EXPECT_EQ(accepted.applied, 1);
+    EXPECT_EQ(delivery(queued.id)->state, "delivered");
 }
 
-// --- leases: rescue and release -------------------------------------------------------------
+TEST_F(delivery_store_itest, a_stale_worker_of_the_same_name_is_refused_too) {
+    // Fencing is by token, not by name: a restarted instance reusing its id cannot finish the
+    // lease its predecessor lost.
+    queued_delivery(t0);
+    const auto stale = claim(t0, 10, "worker-a");
+    ASSERT_EQ(run(deliveries.rescue_expired_leases(t0 + 2min)), 1);
+    ASSERT_EQ(run(deliveries.claim_due(t0 + 2min, 10, "worker-a", t0 + 3min)).size(), 1u);
+
+    EXPECT_EQ(record({attempt_for(stale[0], t0, 200, delivered)}, "worker-a", t0 + 2min).applied, 0);
+}
+
+// --- leases: rescue -------------------------------------------------------------
 
 TEST_F(delivery_store_itest, rescue_expired_leases_returns_lapsed_leases_to_the_queue) {
     const auto queued = queued_delivery(t0);
@@ -296,36 +313,6 @@ TEST_F(delivery_store_itest, a_rescued_delivery_is_claimed_again_as_its_next_att
 
     ASSERT_EQ(again.size(), 1u);
     EXPECT_EQ(again[0].attempt_no, 2);
-}
-
-TEST_F(delivery_store_itest, release_gives_a_delivery_back_without_counting_the_attempt) {
-    const auto queued = queued_delivery(t0);
-    const auto claimed = claim(t0, 10, "worker-a");
-    ASSERT_EQ(claimed.size(), 1u);
-
-    run(deliveries.release(queued.id, "worker-a", t0 + 5min));
-
-    const auto row = delivery(queued.id);
-    EXPECT_EQ(row->state, "pending");
-    EXPECT_EQ(row->attempts, 0);
-    EXPECT_EQ(row->next_attempt_at, t0 + 5min);
-    EXPECT_FALSE(row->leased_by);
-    EXPECT_TRUE(claim(t0 + 4min, 10, "worker-a").empty());
-    const auto later = claim(t0 + 5min, 10, "worker-a");
-    ASSERT_EQ(later.size(), 1u);
-    EXPECT_EQ(later[0].attempt_no, 1);
-}
-
-TEST_F(delivery_store_itest, release_by_a_worker_that_does_not_hold_the_lease_changes_nothing) {
-    const auto queued = queued_delivery(t0);
-    ASSERT_EQ(claim(t0, 10, "worker-a").size(), 1u);
-
-    run(deliveries.release(queued.id, "worker-b", t0 + 5min));
-
-    const auto row = delivery(queued.id);
-    EXPECT_EQ(row->state, "in_flight");
-    EXPECT_EQ(row->leased_by, "worker-a");
-    EXPECT_EQ(row->attempts, 1);
 }
 
 // --- redeliver ------------------------------------------------------------------------------
@@ -388,7 +375,7 @@ TEST_F(delivery_store_itest, stats_count_pending_and_in_flight_deliveries_and_th
     record({attempt_for(done[0], t0, 200, delivered)}, "worker-a", t0);
     ASSERT_EQ(claim(t0 + 1min, 1, "worker-a").size(), 1u);
 
-    const auto stats = run(deliveries.stats());
+    const auto stats = run(deliveries.stats(t0));
 
     EXPECT_EQ(stats.pending, 1);
     EXPECT_EQ(stats.in_flight, 1);
@@ -396,7 +383,7 @@ TEST_F(delivery_store_itest, stats_count_pending_and_in_flight_deliveries_and_th
 }
 
 TEST_F(delivery_store_itest, stats_of_an_empty_queue_have_no_oldest_delivery) {
-    const auto stats = run(deliveries.stats());
+    const auto stats = run(deliveries.stats(t0));
 
     EXPECT_EQ(stats.pending, 0);
     EXPECT_EQ(stats.in_flight, 0);
@@ -441,6 +428,171 @@ TEST_F(delivery_store_itest, list_filters_by_tenant_and_state_newest_first) {
     EXPECT_EQ(listed[1].id, older.id);
     EXPECT_EQ(listed[0].tenant_id, tenant.tenant.id);
     EXPECT_EQ(listed[0].state, "pending");
+}
+
+// --- fairness -----------------------------------------------------------------------------
+
+class fair_claim_itest : public delivery_store_itest {
+protected:
+    // A delivery of `t` to `url`, due at `due`.
+    delivery_row queued_for(const seeded_tenant& t, const std::string& url, core::timestamp due) {
+        auto c = sample_challenge(t, due - 1min);
+        c.callback_url = url;
+        insert(c);
+        cancel(c, due);
+        return deliveries_for(c.id).at(0);
+    }
+
+    std::vector<claimed_delivery> claim_fair(core::timestamp now, int limit, claim_fairness fairness) {
+        return run(deliveries.claim_due(now, limit, "worker-a", now + 1min, std::move(fairness)));
+    }
+
+    static int count_of(const std::vector<claimed_delivery>& claimed, const std::string& tenant_id) {
+        int n = 0;
+        for (const auto& d : claimed) n += d.tenant_id == tenant_id ? 1 : 0;
+        return n;
+    }
+};
+
+TEST_F(fair_claim_itest, the_endpoint_is_the_url_s_scheme_host_and_port_in_lower_case) {
+    const auto a = queued_for(tenant, "https://Hooks.Example.COM/x?y=1", t0);
+    const auto b = queued_for(tenant, "https://hooks.example.com:443/other", t0);
+    const auto c = queued_for(tenant, "http://hooks.example.com:8080/", t0);
+    const auto claimed = claim(t0, 10, "worker-a");
+    ASSERT_EQ(claimed.size(), 3u);
+    EXPECT_EQ(claimed_entry(claimed, a.id).endpoint, "https://hooks.example.com");
+    EXPECT_EQ(claimed_entry(claimed, b.id).endpoint, "https://hooks.example.com");
+    EXPECT_EQ(claimed_entry(claimed, c.id).endpoint, "http://hooks.example.com:8080");
+}
+
+TEST_F(fair_claim_itest, a_tenant_at_its_share_does_not_hide_another_tenants_later_delivery) {
+    const auto noisy = make_tenant();
+    const auto quiet = make_tenant();
+    for (int i = 0; i < 40; ++i) queued_for(noisy, "https://stalled-" + std::to_string(i) + ".example/hook", t0 - 1min);
+    const auto waiting = queued_for(quiet, "https://healthy.example/hook", t0);
+
+    claim_fairness fairness;
+    fairness.max_per_tenant = 8;
+    fairness.tenants_in_flight = {{noisy.tenant.id, 8}};
+    const auto claimed = claim_fair(t0, 4, fairness);
+
+    ASSERT_EQ(claimed.size(), 1u) << "the noisy tenant has no room; its 40 older rows are skipped";
+    EXPECT_EQ(claimed[0].id, waiting.id);
+}
+
+TEST_F(fair_claim_itest, one_claim_gives_a_tenant_at_most_its_room) {
+    const auto noisy = make_tenant();
+    const auto quiet = make_tenant();
+    for (int i = 0; i < 40; ++i) queued_for(noisy, "https://n" + std::to_string(i) + ".example/hook", t0 - 1min);
+    for (int i = 0; i < 3; ++i) queued_for(quiet, "https://q" + std::to_string(i) + ".example/hook", t0);
+
+    claim_fairness fairness;
+    fairness.max_per_tenant = 8;
+    fairness.tenants_in_flight = {{noisy.tenant.id, 5}};
+    const auto claimed = claim_fair(t0, 64, fairness);
+
+    EXPECT_EQ(count_of(claimed, noisy.tenant.id), 3);
+    EXPECT_EQ(count_of(claimed, quiet.tenant.id), 3);
+}
+
+TEST_F(fair_claim_itest, one_claim_gives_an_endpoint_at_most_its_room_and_skips_full_ones) {
+    for (int i = 0; i < 10; ++i) queued_for(tenant, "https://busy.example/hook", t0 - 1min);
+    for (int i = 0; i < 10; ++i) queued_for(tenant, "https://full.example/hook", t0 - 2min);
+    const auto other = queued_for(tenant, "https://other.example/hook", t0);
+
+    claim_fairness fairness;
+    fairness.max_per_endpoint = 4;
+    fairness.endpoints_in_flight = {{"https://busy.example", 1}, {"https://full.example", 4}};
+    const auto claimed = claim_fair(t0, 64, fairness);
+
+    ASSERT_EQ(claimed.size(), 4u);
+    int busy = 0;
+    for (const auto& d : claimed) busy += d.endpoint == "https://busy.example" ? 1 : 0;
+    EXPECT_EQ(busy, 3);
+    EXPECT_EQ(claimed_ids(claimed).count(other.id), 1u);
+}
+
+// --- the breaker and the slow lane -----------------------------------------------------------
+
+class breaker_itest : public fair_claim_itest {
+protected:
+    // One attempt to `url` that ends as `signal` at `now`; returns what recording it did.
+    recorded_batch attempt_ending(const std::string& url, core::endpoint_signal signal, core::timestamp now,
+                                  core::breaker_policy breaker) {
+        queued_for(tenant, url, now);
+        claim_fairness lane;
+        lane.slow_lane = is_slow(url, now);
+        const auto claimed = claim_fair(now, 1, lane);
+        if (claimed.size() != 1) throw std::runtime_error("nothing claimed for " + url);
+        auto result = attempt_for(claimed[0], now, signal == core::endpoint_signal::healthy ? std::optional<int>{200} : std::nullopt,
+                                  signal == core::endpoint_signal::healthy ? delivered
+                                                                           : core::delivery_decision{delivery_verdict::retry, now + 1h});
+        result.signal = signal;
+        return run(deliveries.record_attempts({result}, now, breaker));
+    }
+
+    bool is_slow(const std::string& url, core::timestamp now) {
+        for (const auto& e : run(deliveries.endpoints(std::nullopt, true, now, 100)))
+            if (url.rfind(e.endpoint, 0) == 0) return true;
+        return false;
+    }
+
+    const core::breaker_policy policy{.trip_after_timeouts = 2, .hold = 5min};
+};
+
+TEST_F(breaker_itest, an_endpoint_moves_to_the_slow_lane_after_its_timeouts_in_a_row) {
+    const std::string url = "https://stalls.example/hook";
+    EXPECT_EQ(attempt_ending(url, core::endpoint_signal::timeout, t0, policy).moved_to_slow_lane, 0);
+    EXPECT_FALSE(is_slow(url, t0));
+    EXPECT_EQ(attempt_ending(url, core::endpoint_signal::timeout, t0 + 1s, policy).moved_to_slow_lane, 1);
+    EXPECT_TRUE(is_slow(url, t0 + 1s));
+    EXPECT_EQ(run(deliveries.stats(t0 + 1s)).slow_endpoints, 1);
+
+    // Its deliveries are now claimed by the slow lane only.
+    const auto waiting = queued_for(tenant, url, t0 + 2s);
+    EXPECT_TRUE(claim_fair(t0 + 2s, 10, claim_fairness{}).empty());
+    claim_fairness slow;
+    slow.slow_lane = true;
+    const auto claimed = claim_fair(t0 + 2s, 10, slow);
+    ASSERT_EQ(claimed.size(), 1u);
+    EXPECT_EQ(claimed[0].id, waiting.id);
+}
+
+TEST_F(breaker_itest, a_success_in_the_slow_lane_moves_the_endpoint_back) {
+    const std::string url = "https://recovers.example/hook";
+    attempt_ending(url, core::endpoint_signal::timeout, t0, policy);
+    attempt_ending(url, core::endpoint_signal::timeout, t0, policy);
+    ASSERT_TRUE(is_slow(url, t0));
+
+    EXPECT_EQ(attempt_ending(url, core::endpoint_signal::healthy, t0 + 1min, policy).moved_to_fast_lane, 1);
+
+    EXPECT_FALSE(is_slow(url, t0 + 1min));
+    const auto known = run(deliveries.endpoints(std::nullopt, false, t0 + 1min, 10));
+    ASSERT_EQ(known.size(), 1u);
+    EXPECT_EQ(known[0].consecutive_timeouts, 0);
+    EXPECT_EQ(known[0].recovered_at, t0 + 1min);
+}
+
+TEST_F(breaker_itest, the_slow_lane_lets_go_once_the_hold_passes_without_a_timeout) {
+    const std::string url = "https://quiet.example/hook";
+    attempt_ending(url, core::endpoint_signal::timeout, t0, policy);
+    attempt_ending(url, core::endpoint_signal::timeout, t0, policy);
+    EXPECT_TRUE(is_slow(url, t0 + 4min));
+    EXPECT_FALSE(is_slow(url, t0 + 5min + 1s));
+}
+
+TEST_F(breaker_itest, a_success_between_timeouts_starts_the_count_again) {
+    const std::string url = "https://flaky.example/hook";
+    attempt_ending(url, core::endpoint_signal::timeout, t0, policy);
+    attempt_ending(url, core::endpoint_signal::healthy, t0 + 1s, policy);
+    attempt_ending(url, core::endpoint_signal::timeout, t0 + 2s, policy);
+    EXPECT_FALSE(is_slow(url, t0 + 2s));
+}
+
+TEST_F(breaker_itest, healthy_endpoints_never_get_a_row) {
+    attempt_ending("https://fine.example/hook", core::endpoint_signal::healthy, t0, policy);
+    attempt_ending("https://fails.example/hook", core::endpoint_signal::none, t0, policy);
+    EXPECT_TRUE(run(deliveries.endpoints(std::nullopt, false, t0, 10)).empty());
 }
 
 }  // namespace

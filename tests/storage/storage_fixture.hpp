@@ -180,10 +180,10 @@ protected:
     storage_test() {
         detail::migrate_test_database_once(database.url());
         database.truncate(
-            {"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries",
+            {"tenants", "integrations", "api_keys", "challenges", "audit_events", "webhook_deliveries", "webhook_endpoints",
              "webhook_attempts", "idempotency_keys", "tenant_verification_settings", "verification_flows",
              "saml_seen_assertions", "slack_apps", "slack_installations", "slack_events_seen",
-             "slack_oauth_states", "slack_messages"}
+             "slack_oauth_states", "slack_messages", "slack_challenges", "slack_jobs"}
         );
     }
 
