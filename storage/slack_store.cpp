@@ -38,6 +38,9 @@ constexpr pg::query update_slack_app_credentials{"update_slack_app_credentials",
                           token_rotation = $6, security_channel_id = $7
     WHERE integration_id = $1)sql"};
 
+constexpr pg::query record_slack_app_id{"record_slack_app_id", R"sql(
+    UPDATE slack_apps SET app_id = coalesce(app_id, $2) WHERE integration_id = $1 RETURNING app_id)sql"};
+
 constexpr pg::query deactivate_replaced_installation{"deactivate_replaced_installation", R"sql(
     UPDATE slack_installations SET deactivated_at = $4
     WHERE integration_id = $1 AND coalesce(enterprise_id, '') = coalesce($2, '') AND coalesce(team_id, '') = coalesce($3, '')
@@ -240,6 +243,12 @@ boost::asio::awaitable<bool> slack_store::save_app_credentials(
     }
     co_await tx.commit();
     co_return true;
+}
+
+boost::asio::awaitable<std::optional<std::string>> slack_store::record_app_id(std::string integration_id, std::string app_id) {
+    auto rows = co_await db_.execute(record_slack_app_id, pg::params{}.add(integration_id).add(app_id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return rows[0].get<std::string>(0);
 }
 
 boost::asio::awaitable<void> slack_store::install(slack_installation_record inst, core::timestamp now) {

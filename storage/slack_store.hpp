@@ -94,6 +94,9 @@ public:
     boost::asio::awaitable<bool> save_app_credentials(
         slack_app_record app, std::optional<slack_installation_record> installation, core::timestamp now
     );
+    // Records `app_id` as the app's Slack app id unless one is recorded already; returns the
+    // app id recorded now (nullopt when the app does not exist).
+    boost::asio::awaitable<std::optional<std::string>> record_app_id(std::string integration_id, std::string app_id);
     // The app's live installations, oldest first.
     boost::asio::awaitable<std::vector<slack_installation_record>> installations_of_app(std::string integration_id);
 

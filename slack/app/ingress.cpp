@@ -115,6 +115,10 @@ asio::awaitable<std::optional<ingress::known_app>> ingress::app_for(std::string 
     co_return known;
 }
 
+void ingress::forget_app(const std::string& tenant_id, const std::string& instance_id) {
+    apps_.erase(tenant_id + "/" + instance_id);
+}
+
 asio::awaitable<std::optional<storage::slack_installation_record>> ingress::installation_for(
     std::string integration_id, slack::installation_ref ref
 ) {
@@ -177,10 +181,32 @@ asio::awaitable<http::response> ingress::events(http::request_context& ctx) {
             default: co_return refusal(bh::status::bad_request);
         }
     }
+    const bool for_this_app = co_await is_for_this_app(known->app, *parsed, ctx.request_id);
+    if (!known->app.app_id) forget_app(tenant_id, instance_id);  // it may have just been recorded
+    if (!for_this_app) co_return refusal(bh::status::unauthorized);
     if (auto retry = slack::read_retry_headers(header(ctx.req, "X-Slack-Retry-Num"), header(ctx.req, "X-Slack-Retry-Reason")))
         spdlog::info("slack retry request_id={} number={} reason={}", ctx.request_id, retry->number,
                      slack::to_string(retry->reason));
     co_return co_await dispatch(known->app, std::move(*parsed), ctx.request_id);
+}
+
+asio::awaitable<bool> ingress::is_for_this_app(
+    storage::slack_app_record app, const slack::inbound_payload& payload, std::string request_id
+) {
+    auto verdict = slack::check_api_app_id(payload, app.app_id.value_or(""));
+    if (verdict == slack::app_id_verdict::record) {
+        // The signature proves Slack sent this for the app whose signing secret we hold, so its
+        // api_app_id may name the app when nothing has (an app set up without --app-id).
+        const std::string claimed(slack::api_app_id_of(payload));
+        auto recorded = co_await deps_.slack.record_app_id(app.integration_id, claimed);
+        verdict = recorded == claimed ? slack::app_id_verdict::matches : slack::app_id_verdict::mismatch;
+        if (verdict == slack::app_id_verdict::matches)
+            spdlog::info("slack app id recorded from a signed request integration_id={} app_id={}", app.integration_id, claimed);
+    }
+    if (verdict != slack::app_id_verdict::mismatch && verdict != slack::app_id_verdict::missing) co_return true;
+    spdlog::warn("slack request refused request_id={} integration_id={} reason=api_app_id_{} recorded_app_id={}", request_id,
+                 app.integration_id, slack::to_string(verdict), app.app_id.value_or("-"));
+    co_return false;
 }
 
 asio::awaitable<http::response> ingress::dispatch(

@@ -1,7 +1,8 @@
 // POST /slack/{tenant}/{instance}/events: the one URL Slack calls for slash commands,
 // interactivity and events (Bolt's convention). Every request is authenticated by the app's
 // signing secret (sealed at rest) and refused once replayed; ssl_check and url_verification are
-// answered; an unknown installation gets 401. Slack needs an answer within 3 seconds: the work
+// answered; a request labelled for another Slack app (api_app_id) and an unknown installation
+// get 401. Slack needs an answer within 3 seconds: the work
 // runs as a tracked task, its result is the answer when it is ready within the budget, and goes
 // to the response_url when it is not. Failures reach the user as ephemeral messages, never a 5xx.
 #pragma once
@@ -69,6 +70,11 @@ private:
     struct context;  // one verified request: its app and installation
 
     boost::asio::awaitable<std::optional<known_app>> app_for(std::string tenant_id, std::string instance_id);
+    void forget_app(const std::string& tenant_id, const std::string& instance_id);
+    // Whether the verified `payload` was sent to `app` (its api_app_id); logs a refusal.
+    boost::asio::awaitable<bool> is_for_this_app(
+        storage::slack_app_record app, const slack::inbound_payload& payload, std::string request_id
+    );
     boost::asio::awaitable<http::response> dispatch(
         storage::slack_app_record app, slack::inbound_payload payload, std::string request_id
     );

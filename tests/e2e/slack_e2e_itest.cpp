@@ -72,7 +72,7 @@ protected:
     }
 
     // The Slack app with its signing secret and one workspace installation, as the CLI stores them.
-    void install_app() {
+    void install_app(std::optional<std::string> app_id = std::string("A0FAKE")) {
         crypto::secret_box box(*crypto::base64_decode(test_master_key_base64));
         storage::slack_store store(*db_);
         storage::slack_app_record app;
@@ -82,6 +82,7 @@ protected:
         app.instance_id = "main";
         app.signing_secret_sealed = box.seal(signing_secret, storage::slack_signing_secret_context(app.integration_id));
         app.security_channel_id = "C0SECURITY";
+        app.app_id = std::move(app_id);
         testing::run(io_, store.create_app(app));
         storage::slack_installation_record inst;
         inst.id = crypto::new_uuid_v7(std::chrono::system_clock::now());
@@ -112,14 +113,17 @@ protected:
         return call(verb::post, events_path(instance), std::move(body), std::move(headers));
     }
 
-    http_reply slash_command(const std::string& text, const std::string& user = requester) {
-        auto body = form_encode({{"token", "deprecated"}, {"team_id", team}, {"team_domain", "acme"},
-                                 {"channel_id", "C0GENERAL"}, {"channel_name", "general"}, {"user_id", user},
-                                 {"user_name", "rita"}, {"command", "/challenge"}, {"text", text},
-                                 {"api_app_id", "A0FAKE"}, {"is_enterprise_install", "false"},
-                                 {"response_url", slack_->response_url("cmd-" + std::to_string(++sequence_))},
-                                 {"trigger_id", "13345224609.738474920.8088930838d88f008e0"}});
-        return post_signed(std::move(body), "application/x-www-form-urlencoded");
+    // `/challenge <text>` as Slack sends it; `app_id` is its api_app_id (nullopt: none).
+    http_reply slash_command(const std::string& text, const std::string& user = requester,
+                             std::optional<std::string> app_id = std::string("A0FAKE")) {
+        std::vector<std::pair<std::string, std::string>> fields{
+            {"token", "deprecated"}, {"team_id", team}, {"team_domain", "acme"}, {"channel_id", "C0GENERAL"},
+            {"channel_name", "general"}, {"user_id", user}, {"user_name", "rita"}, {"command", "/challenge"},
+            {"text", text}, {"is_enterprise_install", "false"},
+            {"response_url", slack_->response_url("cmd-" + std::to_string(++sequence_))},
+            {"trigger_id", "13345224609.738474920.8088930838d88f008e0"}};
+        if (app_id) fields.emplace_back("api_app_id", *app_id);
+        return post_signed(form_encode(fields), "application/x-www-form-urlencoded");
     }
 
     http_reply interaction(const json::object& payload) {
@@ -127,8 +131,8 @@ protected:
     }
 
     // A retry is signed afresh by Slack (a new timestamp) and carries the retry headers.
-    http_reply event(const std::string& event_id, json::object inner, bool retry = false) {
-        json::object envelope{{"token", "deprecated"}, {"team_id", team}, {"api_app_id", "A0FAKE"},
+    http_reply event(const std::string& event_id, json::object inner, bool retry = false, std::string app_id = "A0FAKE") {
+        json::object envelope{{"token", "deprecated"}, {"team_id", team}, {"api_app_id", std::move(app_id)},
                               {"type", "event_callback"}, {"event_id", event_id}, {"event_time", 1764590400},
                               {"event", std::move(inner)},
                               {"authorizations", json::array{json::object{{"enterprise_id", nullptr}, {"team_id", team},
@@ -227,6 +231,35 @@ TEST_F(slack_e2e, ForgedStaleReplayedAndUnknownRequestsAreRefused) {
                                 {"api_app_id", "A0FAKE"}});
     EXPECT_EQ(post_signed(foreign, "application/x-www-form-urlencoded").status, 401u);
     EXPECT_EQ(count_rows("SELECT count(*) FROM challenges"), 0);
+}
+
+TEST_F(slack_e2e, RequestsSignedForTheAppButLabelledForAnotherSlackAppOrForNoneAreRefused) {
+    start_service(slack_config());
+    EXPECT_EQ(slash_command("<@U0TGT|tom> other app", requester, "A0OTHER").status, 401u);
+    EXPECT_EQ(slash_command("<@U0TGT|tom> no app", requester, std::nullopt).status, 401u);
+    auto click = report_incident_click("0190f1a2-7c3b-7d4e-8f5a-1b2c3d4e5f60", target, "x");
+    click["api_app_id"] = "A0OTHER";
+    EXPECT_EQ(interaction(click).status, 401u);
+    click.erase("api_app_id");
+    EXPECT_EQ(interaction(click).status, 401u);
+    json::object opened{{"type", "app_home_opened"}, {"user", requester}, {"channel", "DU0REQ"}, {"tab", "home"}};
+    EXPECT_EQ(event("Ev0001", opened, false, "A0OTHER").status, 401u);
+    EXPECT_EQ(count_rows("SELECT count(*) FROM challenges"), 0);
+
+    // The same requests labelled with the app's own id are served.
+    EXPECT_EQ(slash_command("help").status, 200u);
+    EXPECT_EQ(event("Ev0002", opened).status, 200u);
+    EXPECT_TRUE(wait_for_slack("views.publish", 1));
+    EXPECT_EQ(scalar("SELECT app_id FROM slack_apps"), "A0FAKE");
+}
+
+TEST_F(slack_e2e, AnAppSetUpWithoutAnAppIdTakesItFromItsFirstSignedRequestAndThenHoldsToIt) {
+    testing::run(io_, db_->execute_unprepared("UPDATE slack_apps SET app_id = NULL"));
+    start_service(slack_config());
+    EXPECT_EQ(slash_command("help", requester, "A0FIRST").status, 200u);
+    EXPECT_EQ(scalar("SELECT app_id FROM slack_apps"), "A0FIRST");
+    EXPECT_EQ(slash_command("help", requester, "A0FAKE").status, 401u);
+    EXPECT_EQ(slash_command("help", requester, "A0FIRST").status, 200u);
 }
 
 TEST_F(slack_e2e, SslCheckAndUrlVerificationAreAnswered) {
