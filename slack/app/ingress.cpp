@@ -362,10 +362,13 @@ asio::awaitable<std::optional<json::object>> ingress::on_command(context ctx, sl
         co_return std::nullopt;
     }
     if (auto* status = std::get_if<slack::show_status>(&parsed)) {
-        auto found = co_await deps_.challenges.find(ctx.installation.tenant_id, status->challenge_id);
-        // Only the two people involved may read a challenge's status from Slack.
-        if (!found || (found->requester_id != command.user_id && found->target_user_id != command.user_id))
-            co_return ephemeral_for(core::errc::challenge_not_found);
+        // Only the two people involved may read a challenge's status from Slack, and only in the
+        // workspace it went through (another workspace of the tenant may have the same user ids).
+        auto people = co_await deps_.jobs.people_of(ctx.installation.id, status->challenge_id);
+        const bool involved = people && (people->requester_user_id == command.user_id || people->target_user_id == command.user_id);
+        std::optional<core::challenge> found;
+        if (involved) found = co_await deps_.challenges.find(ctx.installation.tenant_id, status->challenge_id);
+        if (!found) co_return ephemeral_for(core::errc::challenge_not_found);
         const auto observed = core::observed_status(*found, deps_.clock());
         co_return slack::ephemeral(
             "Challenge `" + found->id + "` for " + slack::slack_mention(found->target_user_id.value_or("")) + ": *" +
@@ -451,10 +454,11 @@ asio::awaitable<std::optional<json::object>> ingress::on_block_actions(context c
         if (!reporting && action.action_id != ids::verify_action) continue;
         const std::string challenge_id = action.value;
         if (!crypto::is_uuid(challenge_id)) co_return ephemeral_for(core::errc::challenge_not_found);
-        auto target = co_await deps_.jobs.target_of(ctx.installation.tenant_id, challenge_id);
-        // Only the person challenged can answer (the card lives in their DM, but a forwarded or
-        // shared message must not let anyone else end it or speak for them).
-        const bool by_target = target && *target == actions.user.id;
+        auto people = co_await deps_.jobs.people_of(ctx.installation.id, challenge_id);
+        // Only the person challenged can answer, from the workspace the card went to (the card
+        // lives in their DM, but a forwarded or shared message, or a forged click from another
+        // workspace of the tenant, must not let anyone else end it or speak for them).
+        const bool by_target = people && people->target_user_id == actions.user.id;
         auto typed = string_at(actions.raw, {"state", "values", ids::additional_context_block,
                                              ids::additional_context_action, "value"});
         typed = slack::plain_user_text(typed, slack::max_target_response_length);
@@ -502,8 +506,8 @@ asio::awaitable<void> ingress::on_event(context ctx, slack::event_callback event
 
 asio::awaitable<void> ingress::publish_home(context ctx, std::string user_id) {
     constexpr int per_list = 10;
-    auto sent_rows = co_await deps_.jobs.sent_by(ctx.installation.tenant_id, user_id, per_list);
-    auto received_rows = co_await deps_.jobs.received_by(ctx.installation.tenant_id, user_id, per_list);
+    auto sent_rows = co_await deps_.jobs.sent_by(ctx.installation.id, user_id, per_list);
+    auto received_rows = co_await deps_.jobs.received_by(ctx.installation.id, user_id, per_list);
     std::vector<slack::home_entry> sent, received;
     for (auto& row : sent_rows) sent.push_back({std::move(row.challenge), slack::slack_mention(row.counterpart_user_id)});
     for (auto& row : received_rows) {
