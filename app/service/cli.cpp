@@ -462,11 +462,8 @@ std::string new_slack_instance_id() {
 
 // An operator-chosen instance id: one URL path segment without escaping.
 std::string checked_instance_id(const std::string& id) {
-    if (id.size() > 64) throw bad_value("--instance is longer than 64 characters");
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok) throw bad_value("--instance may contain only letters, digits, - and _");
-    }
+    if (id.size() > slack::max_instance_id_length) throw bad_value("--instance is longer than 64 characters");
+    if (!slack::is_instance_id(id)) throw bad_value("--instance may contain only letters, digits, - and _");
     return id;
 }
 

@@ -4,6 +4,7 @@
 #include "app/core/verification.hpp"
 #include "slack/blocks.hpp"
 #include "slack/command.hpp"
+#include "slack/manifest.hpp"
 #include "slack/signature.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -81,6 +82,23 @@ std::string string_at(const json::object& o, std::initializer_list<std::string_v
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+std::size_t bytes_of(const std::optional<std::string>& s) {
+    return s ? s->size() : 0;
+}
+
+// What a cached row holds beyond its object: its strings.
+std::size_t bytes_of(const storage::slack_app_record& a) {
+    return a.integration_id.size() + a.tenant_id.size() + a.display_name.size() + a.instance_id.size() + bytes_of(a.app_id) +
+           bytes_of(a.signing_secret_sealed) + bytes_of(a.client_id) + bytes_of(a.client_secret_sealed) +
+           bytes_of(a.security_channel_id);
+}
+
+std::size_t bytes_of(const storage::slack_installation_record& i) {
+    return i.id.size() + i.integration_id.size() + i.tenant_id.size() + bytes_of(i.team_id) + bytes_of(i.enterprise_id) +
+           i.bot_user_id.size() + bytes_of(i.bot_id) + i.scopes.size() + i.bot_token_sealed.size() +
+           bytes_of(i.refresh_token_sealed);
+}
+
 std::string_view header(const http::request& req, std::string_view name) {
     auto it = req.find(name);
     return it == req.end() ? std::string_view{} : std::string_view(it->value());
@@ -92,14 +110,27 @@ json::object view_errors(std::string_view block_id, std::string_view message) {
     return json::object{{"response_action", "errors"}, {"errors", json::object{{block_id, message}}}};
 }
 
-ingress::ingress(ingress_dependencies deps, ingress_settings settings) : deps_(std::move(deps)), settings_(settings) {}
+ingress::ingress(ingress_dependencies deps, ingress_settings settings)
+    : deps_(std::move(deps)),
+      settings_(settings),
+      known_apps_(settings.known_apps),
+      unknown_apps_(settings.unknown_apps),
+      installations_(settings.installations) {}
+
+ingress_cache_usage ingress::cache_usage() const noexcept {
+    return {known_apps_.usage(), unknown_apps_.usage(), installations_.usage()};
+}
 
 asio::awaitable<std::optional<ingress::known_app>> ingress::app_for(std::string tenant_id, std::string instance_id) {
     const auto key = tenant_id + "/" + instance_id;
     const auto now = std::chrono::steady_clock::now();
-    if (auto hit = apps_.find(key); hit != apps_.end()) {
-        if (now - hit->second.fetched < settings_.app_cache_ttl) co_return hit->second.app;
-        apps_.erase(hit);
+    if (const auto* hit = known_apps_.find(key)) {
+        if (now - hit->at < settings_.app_cache_ttl) co_return hit->value;
+        known_apps_.erase(key);
+    }
+    if (const auto* miss = unknown_apps_.find(key)) {
+        if (now - *miss < settings_.app_cache_ttl) co_return std::nullopt;
+        unknown_apps_.erase(key);
     }
     std::optional<known_app> known;
     auto app = co_await deps_.slack.find_app(tenant_id, instance_id);
@@ -110,13 +141,17 @@ asio::awaitable<std::optional<ingress::known_app>> ingress::app_for(std::string 
         else
             spdlog::error("slack signing secret does not open integration_id={}", app->integration_id);
     }
-    if (apps_.size() > 10'000) apps_.clear();
-    apps_.insert_or_assign(key, cached_app{known, now});
+    if (known) {
+        const auto bytes = bytes_of(known->app) + known->signing_secret.size();
+        known_apps_.put(key, fetched<known_app>{*known, now}, bytes);
+    } else {
+        unknown_apps_.put(key, now, 0);
+    }
     co_return known;
 }
 
 void ingress::forget_app(const std::string& tenant_id, const std::string& instance_id) {
-    apps_.erase(tenant_id + "/" + instance_id);
+    known_apps_.erase(tenant_id + "/" + instance_id);
 }
 
 asio::awaitable<std::optional<storage::slack_installation_record>> ingress::installation_for(
@@ -124,9 +159,9 @@ asio::awaitable<std::optional<storage::slack_installation_record>> ingress::inst
 ) {
     const auto key = integration_id + "/" + ref.enterprise_id + "/" + ref.team_id + (ref.is_enterprise_install ? "/org" : "");
     const auto now = std::chrono::steady_clock::now();
-    if (auto hit = installations_.find(key); hit != installations_.end()) {
-        if (now - hit->second.fetched < settings_.app_cache_ttl) co_return hit->second.installation;
-        installations_.erase(hit);
+    if (const auto* hit = installations_.find(key)) {
+        if (now - hit->at < settings_.app_cache_ttl) co_return hit->value;
+        installations_.erase(key);
     }
     auto found = co_await deps_.slack.find_installation(
         integration_id, non_empty(ref.enterprise_id), non_empty(ref.team_id), ref.is_enterprise_install
@@ -134,15 +169,14 @@ asio::awaitable<std::optional<storage::slack_installation_record>> ingress::inst
     // Only hits are kept: a workspace that installs the app must work at once, and only signed
     // requests get this far, so misses cannot be used to flood the database.
     if (!found) co_return found;
-    if (installations_.size() > 10'000) installations_.clear();
-    installations_.insert_or_assign(key, cached_installation{*found, now});
+    installations_.put(key, fetched<storage::slack_installation_record>{*found, now}, bytes_of(*found));
     co_return found;
 }
 
 asio::awaitable<http::response> ingress::events(http::request_context& ctx) {
     const std::string tenant_id(ctx.param("tenant"));
     const std::string instance_id(ctx.param("instance"));
-    if (!crypto::is_uuid(tenant_id) || instance_id.empty()) co_return refusal(bh::status::unauthorized);
+    if (!crypto::is_uuid(tenant_id) || !slack::is_instance_id(instance_id)) co_return refusal(bh::status::unauthorized);
     auto known = co_await app_for(tenant_id, instance_id);
     if (!known) {
         spdlog::warn("slack request for an unknown app request_id={} tenant_id={}", ctx.request_id, tenant_id);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "app/async/task_tracker.hpp"
+#include "app/core/bounded_cache.hpp"
 #include "app/core/time.hpp"
 #include "app/crypto/crypto.hpp"
 #include "app/http/handler.hpp"
@@ -27,15 +28,28 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 namespace chal::slack_app {
 
 struct ingress_settings {
     // Answers inline when the work is done within this; Slack gives up at 3 s.
     std::chrono::milliseconds ack_budget{2500};
-    // How long this node trusts an app's signing secret before reading it again.
+    // How long this node trusts an app's signing secret (and a live installation) before
+    // reading it again.
     std::chrono::milliseconds app_cache_ttl{5000};
+    // Apps and installations this node has seen: as many as operators and installs create.
+    core::cache_bounds known_apps{.max_entries = 10'000, .max_bytes = 8 * 1024 * 1024};
+    core::cache_bounds installations{.max_entries = 10'000, .max_bytes = 8 * 1024 * 1024};
+    // Unknown apps, so requests naming them cost no query each. Their ids come from a URL path
+    // anyone can send, so they have a cache of their own: a flood of them evicts only others.
+    core::cache_bounds unknown_apps{.max_entries = 10'000, .max_bytes = 2 * 1024 * 1024};
+};
+
+// What this node's ingress caches hold now.
+struct ingress_cache_usage {
+    core::cache_usage known_apps;
+    core::cache_usage unknown_apps;
+    core::cache_usage installations;
 };
 
 struct ingress_dependencies {
@@ -57,15 +71,17 @@ public:
 
     boost::asio::awaitable<http::response> events(http::request_context& ctx);
 
+    ingress_cache_usage cache_usage() const noexcept;
+
 private:
     struct known_app {
         storage::slack_app_record app;
         std::string signing_secret;
     };
-    // Misses are cached too, so requests naming apps that do not exist cost no query each.
-    struct cached_app {
-        std::optional<known_app> app;
-        std::chrono::steady_clock::time_point fetched;
+    template <class T>
+    struct fetched {
+        T value;
+        std::chrono::steady_clock::time_point at;
     };
     struct context;  // one verified request: its app and installation
 
@@ -100,14 +116,12 @@ private:
 
     ingress_dependencies deps_;
     ingress_settings settings_;
-    std::unordered_map<std::string, cached_app> apps_;  // key: tenant id + '/' + instance id
+    // Keyed by tenant id + '/' + instance id.
+    core::bounded_cache<fetched<known_app>> known_apps_;
+    core::bounded_cache<std::chrono::steady_clock::time_point> unknown_apps_;  // when the miss was read
     // Live installations by app and workspace, trusted for app_cache_ttl like the apps: an
     // uninstall takes effect on every node within that time.
-    struct cached_installation {
-        storage::slack_installation_record installation;
-        std::chrono::steady_clock::time_point fetched;
-    };
-    std::unordered_map<std::string, cached_installation> installations_;
+    core::bounded_cache<fetched<storage::slack_installation_record>> installations_;
     boost::asio::awaitable<std::optional<storage::slack_installation_record>> installation_for(
         std::string integration_id, slack::installation_ref ref
     );
