@@ -91,16 +91,9 @@ constexpr pg::query insert_slack_event_seen{"insert_slack_event_seen", R"sql(
     INSERT INTO slack_events_seen (integration_id, event_id, received_at) VALUES ($1, $2, $3)
     ON CONFLICT DO NOTHING)sql"};
 
-constexpr pg::query insert_slack_oauth_state{"insert_slack_oauth_state", R"sql(
-    INSERT INTO slack_oauth_states (state_hash, integration_id, browser_hash, expires_at) VALUES ($1, $2, $3, $4))sql"};
-
 constexpr pg::query use_slack_oauth_state{"use_slack_oauth_state", R"sql(
-    UPDATE slack_oauth_states SET used_at = $3
-    WHERE state_hash = $1 AND browser_hash = $2 AND used_at IS NULL AND expires_at > $3
-    RETURNING integration_id)sql"};
-
-constexpr pg::query explain_slack_oauth_state{"explain_slack_oauth_state", R"sql(
-    SELECT browser_hash = $2, used_at IS NOT NULL, expires_at <= $3 FROM slack_oauth_states WHERE state_hash = $1)sql"};
+    INSERT INTO slack_oauth_states (state_hash, integration_id, browser_hash, expires_at, used_at)
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (state_hash) DO NOTHING)sql"};
 
 constexpr pg::query upsert_slack_message{"upsert_slack_message", R"sql(
     INSERT INTO slack_messages (challenge_id, role, installation_id, channel_id, ts, thread_ts)
@@ -315,29 +308,15 @@ boost::asio::awaitable<bool> slack_store::first_delivery(std::string integration
     co_return done.affected_rows() == 1;
 }
 
-boost::asio::awaitable<void> slack_store::create_oauth_state(
-    std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at
+boost::asio::awaitable<bool> slack_store::use_oauth_state(
+    std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at,
+    core::timestamp now
 ) {
     pg::params p;
     p.add_bytea(state_hash).add(integration_id);
-    p.add_bytea(browser_hash).add(expires_at);
-    co_await db_.execute(insert_slack_oauth_state, p);
-}
-
-boost::asio::awaitable<std::variant<std::string, oauth_state_refusal>> slack_store::consume_oauth_state(
-    std::string state_hash, std::string browser_hash, core::timestamp now
-) {
-    pg::params p;
-    p.add_bytea(state_hash);
-    p.add_bytea(browser_hash);
-    p.add(now);
-    auto rows = co_await db_.execute(use_slack_oauth_state, p);
-    if (rows.size() == 1) co_return rows[0].get<std::string>(0);
-    auto why = co_await db_.execute(explain_slack_oauth_state, p);
-    if (why.size() == 0) co_return oauth_state_refusal::unknown;
-    if (!why[0].get<bool>(0)) co_return oauth_state_refusal::other_browser;
-    if (why[0].get<bool>(1)) co_return oauth_state_refusal::used;
-    co_return oauth_state_refusal::expired;
+    p.add_bytea(browser_hash).add(expires_at).add(now);
+    auto done = co_await db_.execute(use_slack_oauth_state, p);
+    co_return done.affected_rows() == 1;
 }
 
 boost::asio::awaitable<void> slack_store::save_message(slack_message_record m) {

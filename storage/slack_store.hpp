@@ -1,6 +1,6 @@
 // The Slack adapter's rows: a tenant's Slack apps, their installations (workspaces or
 // Enterprise Grid orgs), Events API dedupe, OAuth install states and where each challenge's Slack
-// messages are. Secrets arrive sealed; browser and state secrets arrive as hashes.
+// messages are. Secrets arrive sealed; browser secrets and install states arrive as hashes.
 #pragma once
 
 #include "app/core/time.hpp"
@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace chal::storage {
@@ -54,8 +53,6 @@ struct slack_message_record {
     std::string ts;
     std::optional<std::string> thread_ts;
 };
-
-enum class oauth_state_refusal { unknown, other_browser, used, expired };
 
 // New tokens from a token-rotation refresh, sealed like the ones they replace.
 struct slack_token_update {
@@ -125,12 +122,11 @@ public:
     // True the first time an event id arrives for this app (Events API retries repeat it).
     boost::asio::awaitable<bool> first_delivery(std::string integration_id, std::string event_id, core::timestamp now);
 
-    boost::asio::awaitable<void> create_oauth_state(
-        std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at
-    );
-    // Uses the state once, only with the cookie of the browser that started the install.
-    boost::asio::awaitable<std::variant<std::string /*integration_id*/, oauth_state_refusal>> consume_oauth_state(
-        std::string state_hash, std::string browser_hash, core::timestamp now
+    // Records the use of the (already verified) install state with this hash; false when it was
+    // used before. The record is kept until the state expires (prune), when it is refused anyway.
+    boost::asio::awaitable<bool> use_oauth_state(
+        std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at,
+        core::timestamp now
     );
 
     boost::asio::awaitable<void> save_message(slack_message_record message);

@@ -5,7 +5,9 @@
 #include "app/http/router.hpp"
 #include "app/http/server.hpp"
 #include "slack/app/oauth_install.hpp"
+#include "app/http/request_fields.hpp"
 #include "slack/manifest.hpp"
+#include "slack/oauth_state.hpp"
 #include "slack/web_api.hpp"
 #include "storage/slack_store.hpp"
 #include "tests/storage/storage_fixture.hpp"
@@ -32,8 +34,12 @@ constexpr const char* public_base = "https://challenge.example.com";
 constexpr const char* client_id = "1111.2222";
 constexpr const char* client_secret = "fake-client-secret";
 
-inline constexpr pg::query test_select_oauth_state{"test_select_oauth_state", R"sql(
-    SELECT integration_id, browser_hash, expires_at, used_at IS NOT NULL FROM slack_oauth_states WHERE state_hash = $1)sql"};
+// Every row of every table of ours, in one number: what a request that writes nothing leaves as it was.
+inline constexpr pg::query test_count_every_row{"test_count_every_row", R"sql(
+    SELECT coalesce(sum((xpath('/row/c/text()', query_to_xml(
+               'SELECT count(*) AS c FROM ' || quote_ident(schemaname) || '.' || quote_ident(relname), false, true, '')
+           ))[1]::text::bigint), 0)::bigint
+    FROM pg_stat_user_tables)sql"};
 inline constexpr pg::query test_count_installations{"test_count_installations",
     "SELECT count(*) FROM slack_installations"};
 inline constexpr pg::query test_count_oauth_states{"test_count_oauth_states",
@@ -100,6 +106,8 @@ protected:
         s.public_base_url = public_base;
         s.authorize_url = authorize_url();
         s.slack_timeout = 5s;
+        s.per_client = {.per_second = 0.01, .burst = 5};
+        s.trusted_proxies = {"127.0.0.1"};  // so requests can come "from" many clients
         return s;
     }
 
@@ -130,11 +138,14 @@ protected:
         return a;
     }
 
-    reply get(std::string path_and_query, std::string cookie = {}) {
+    // A GET from the client `client_address` (behind our trusted proxy on 127.0.0.1); each test
+    // has a fresh one unless it says otherwise, so the per-client rate does not interfere.
+    reply get(std::string path_and_query, std::string cookie = {}, std::string client_address = {}) {
         http::outgoing_request req;
         req.method = verb::get;
         req.url = "http://127.0.0.1:" + std::to_string(server_.local_port()) + path_and_query;
         if (!cookie.empty()) req.headers.emplace_back("Cookie", std::move(cookie));
+        req.headers.emplace_back("X-Forwarded-For", client_address.empty() ? next_client() : std::move(client_address));
         req.total_timeout = 10s;
         auto answer = run(http_.send(std::move(req)));
         if (!answer) throw std::runtime_error("request failed: " + answer.error().message());
@@ -161,12 +172,17 @@ protected:
 
     reply finish(const started_install& s, std::string code) { return finish(s, std::move(code), s.cookie); }
 
+    std::string next_client() { return "198.51.100." + std::to_string(++clients_ % 250); }
+
+    std::int64_t every_row() { return run(pool.execute(test_count_every_row))[0].get<std::int64_t>(0); }
+
     std::int64_t installation_count() { return run(pool.execute(test_count_installations))[0].get<std::int64_t>(0); }
 
     std::optional<storage::slack_installation_record> workspace_installation(const storage::slack_app_record& a, std::string team) {
         return run(slack_.find_installation(a.integration_id, std::nullopt, std::move(team), false));
     }
 
+    int clients_ = 0;
     core::timestamp now_ = t0;
     crypto::secret_box box_{storage::test_master_key};
     testing::fake_slack fake_{io.get_executor()};
@@ -198,14 +214,38 @@ TEST_F(oauth_install_itest, install_redirects_to_slack_with_the_bot_scopes_and_a
         EXPECT_TRUE(contains(set_cookie, attribute)) << set_cookie << " lacks " << attribute;
     const auto browser_secret = s.cookie.substr(s.cookie.find('=') + 1);
     EXPECT_GE(browser_secret.size(), 43u);
+    EXPECT_EQ(s.state.find(browser_secret), std::string::npos) << "the state carries only the secret's hash";
+    EXPECT_EQ(s.state.find(a.integration_id), std::string::npos) << "encoded, not in clear";
+    EXPECT_EQ(run(pool.execute(test_count_oauth_states))[0].get<std::int64_t>(0), 0) << "nothing is stored";
+}
 
-    // Only hashes are stored: the state and the browser secret themselves never reach the database.
-    const auto rows = run(pool.execute(test_select_oauth_state, pg::params{}.add_bytea(crypto::sha256(s.state))));
-    ASSERT_EQ(rows.size(), 1u);
-    EXPECT_EQ(rows[0].get<std::string>(0), a.integration_id);
-    EXPECT_EQ(rows[0].get_bytea(1), crypto::sha256(browser_secret));
-    EXPECT_EQ(rows[0].get<core::timestamp>(2), t0 + 10min);
-    EXPECT_FALSE(rows[0].get<bool>(3));
+TEST_F(oauth_install_itest, a_flood_of_anonymous_install_requests_writes_no_row) {
+    make_app();
+    const auto before = every_row();
+    for (int i = 0; i < 300; ++i) {
+        const auto r = get("/slack/install?instance=acme-prod", {}, "203.0.113." + std::to_string(i % 250));
+        ASSERT_EQ(r.status, 302u) << i;
+    }
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(get("/slack/install?instance=nope-" + std::to_string(i)).status, 404u);
+    EXPECT_EQ(every_row(), before);
+    EXPECT_EQ(run(pool.execute(test_count_oauth_states))[0].get<std::int64_t>(0), 0);
+}
+
+TEST_F(oauth_install_itest, one_client_gets_its_burst_then_429_with_retry_after_on_both_routes) {
+    make_app();
+    const std::string client = "192.0.2.7";
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(get("/slack/install?instance=acme-prod", {}, client).status, 302u) << i;
+    const auto last = get("/slack/install?instance=acme-prod", {}, client);
+    ASSERT_EQ(last.status, 302u);
+    const auto throttled = get("/slack/install?instance=acme-prod", {}, client);
+    EXPECT_EQ(throttled.status, 429u);
+    EXPECT_TRUE(throttled.header("Set-Cookie").empty());
+    EXPECT_GE(std::stoi(throttled.header("Retry-After")), 1);
+    EXPECT_TRUE(contains(throttled.body, "Too many install attempts")) << throttled.body;
+    const auto cookie = last.header("Set-Cookie").substr(0, last.header("Set-Cookie").find(';'));
+    EXPECT_EQ(get("/slack/oauth_redirect?code=c&state=s", cookie, client).status, 429u);
+    EXPECT_EQ(fake_.count("oauth.v2.access"), 0u);
+    EXPECT_EQ(get("/slack/install?instance=acme-prod", {}, "192.0.2.8").status, 302u) << "other clients are not held up";
 }
 
 TEST_F(oauth_install_itest, install_forwards_a_team_hint_to_slack) {
@@ -413,14 +453,25 @@ TEST_F(oauth_install_itest, an_expired_state_is_refused) {
     EXPECT_EQ(installation_count(), 0);
 }
 
-TEST_F(oauth_install_itest, an_unknown_or_missing_state_is_refused) {
-    make_app();
+TEST_F(oauth_install_itest, an_unknown_forged_or_missing_state_is_refused) {
+    const auto a = make_app();
+    fake_.add_oauth_code("code-1");
     const auto s = start();
     const auto unknown = get("/slack/oauth_redirect?code=code-1&state=not-a-state", s.cookie);
     EXPECT_EQ(unknown.status, 400u);
     EXPECT_TRUE(contains(unknown.body, "not valid")) << unknown.body;
+    // Well-formed and bound to this browser, but signed with another master key.
+    const crypto::secret_box other_master(std::string(32, 'o'));
+    const auto forged = slack::issue_oauth_state(
+        other_master.derive_key("slack oauth state"),
+        {a.integration_id, crypto::sha256(s.cookie.substr(s.cookie.find('=') + 1)), t0 + 10min}
+    );
+    const auto refused = get("/slack/oauth_redirect?code=code-1&state=" + http::url_component(forged), s.cookie);
+    EXPECT_EQ(refused.status, 400u);
+    EXPECT_TRUE(contains(refused.body, "not valid")) << refused.body;
     EXPECT_EQ(get("/slack/oauth_redirect?code=code-1", s.cookie).status, 400u);
     EXPECT_EQ(fake_.count("oauth.v2.access"), 0u);
+    EXPECT_EQ(run(pool.execute(test_count_oauth_states))[0].get<std::int64_t>(0), 0) << "refusals write nothing";
 }
 
 TEST_F(oauth_install_itest, slack_refusing_the_code_shows_a_page_and_stores_nothing) {
