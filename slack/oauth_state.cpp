@@ -40,11 +40,13 @@ std::optional<oauth_state_claims> claims_of(std::string_view encoded_payload) {
     const auto payload = crypto::base64_decode(encoded_payload);
     if (!payload) return std::nullopt;
     const auto parts = split_lines(*payload);
-    if (parts.size() != 4 || parts[0] != version || !crypto::is_uuid(parts[1])) return std::nullopt;
+    if (parts.size() != 5 || parts[0] != version || !crypto::is_uuid(parts[1])) return std::nullopt;
     const auto expiry = seconds_of(parts[2]);
     const auto browser_hash = crypto::base64_decode(parts[3]);
-    if (!expiry || !browser_hash) return std::nullopt;
-    return oauth_state_claims{std::string(parts[1]), *browser_hash, core::timestamp{std::chrono::seconds{*expiry}}};
+    const auto admitted_by = crypto::base64_decode(parts[4]);
+    if (!expiry || !browser_hash || !admitted_by) return std::nullopt;
+    return oauth_state_claims{
+        std::string(parts[1]), *browser_hash, core::timestamp{std::chrono::seconds{*expiry}}, *admitted_by};
 }
 
 }  // namespace
@@ -52,7 +54,7 @@ std::optional<oauth_state_claims> claims_of(std::string_view encoded_payload) {
 std::string issue_oauth_state(std::string_view key, const oauth_state_claims& claims) {
     const auto payload = std::string(version) + "\n" + claims.integration_id + "\n" +
                          std::to_string(claims.expires_at.time_since_epoch().count()) + "\n" +
-                         crypto::base64url_encode(claims.browser_hash);
+                         crypto::base64url_encode(claims.browser_hash) + "\n" + crypto::base64url_encode(claims.admitted_by);
     const auto encoded = crypto::base64url_encode(payload);
     return encoded + "." + mac_of(key, encoded);
 }

@@ -17,6 +17,9 @@ struct oauth_state_claims {
     std::string integration_id;  // the Slack app being installed
     std::string browser_hash;    // raw SHA-256 of the browser secret in the install cookie
     core::timestamp expires_at;
+    // Who vouched for the install beyond the allowlist: the console's signed-in admin
+    // ("admin:<id>"). Empty for the anonymous "Add to Slack" link.
+    std::string admitted_by;
 };
 
 enum class oauth_state_refusal {

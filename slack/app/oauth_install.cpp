@@ -125,6 +125,15 @@ http::response slack_failure_page(const slack::web_api_error& e, std::string_vie
     return page(502, "The installation did not complete", text + " Nothing was installed.");
 }
 
+http::response not_allowed_page(const slack::oauth_access& access) {
+    const auto what = access.is_enterprise_install
+                          ? "the <strong>" + api::html_escape(access.enterprise_id) + "</strong> organization"
+                          : "the <strong>" + api::html_escape(access.team_id) + "</strong> workspace";
+    return page(403, "This workspace may not install this app",
+                "This Challenge app only installs where its administrator allowed it. Ask them to allow " + what +
+                    ", then install again. Nothing was installed.");
+}
+
 http::response mismatch_page() {
     return page(502, "The installation did not complete",
                 "Slack&rsquo;s answers about the new installation did not agree. Nothing was installed; try again.");
@@ -183,6 +192,14 @@ std::optional<http::response> oauth_install::refuse_if_throttled(const http::req
 }
 
 asio::awaitable<http::response> oauth_install::install(http::request_context& ctx) {
+    co_return co_await start_install(ctx, std::nullopt);
+}
+
+asio::awaitable<http::response> oauth_install::install_for_admin(http::request_context& ctx, signed_in_admin admin) {
+    co_return co_await start_install(ctx, std::move(admin));
+}
+
+asio::awaitable<http::response> oauth_install::start_install(http::request_context& ctx, std::optional<signed_in_admin> admin) {
     if (auto refused = refuse_if_throttled(ctx)) co_return std::move(*refused);
     const auto fields = http::decoded_fields(ctx.query);
     std::string instance = http::field_or_empty(fields, "instance");
@@ -192,7 +209,8 @@ asio::awaitable<http::response> oauth_install::install(http::request_context& ct
     }
     std::optional<storage::slack_app_record> app;
     if (slack::is_instance_id(instance)) app = co_await deps_.store.find_app_by_instance(instance);
-    if (!app) {
+    // An admin vouches only for their own tenant's apps.
+    if (!app || (admin && admin->tenant_id != app->tenant_id)) {
         co_return page(404, "Unknown Slack app",
                        "No Slack app has this install link. Check that you used the whole link.");
     }
@@ -205,7 +223,8 @@ asio::awaitable<http::response> oauth_install::install(http::request_context& ct
 
     const auto browser_secret = crypto::base64url_encode(crypto::random_bytes(secret_bytes));
     const slack::oauth_state_claims claims{
-        app->integration_id, crypto::sha256(browser_secret), deps_.clock() + settings_.state_lifetime};
+        app->integration_id, crypto::sha256(browser_secret), deps_.clock() + settings_.state_lifetime,
+        admin ? "admin:" + admin->admin_id : std::string()};
     const auto state = slack::issue_oauth_state(state_key_, claims);
 
     const slack::manifest_params where{.base_url = settings_.public_base_url};
@@ -221,7 +240,8 @@ asio::awaitable<http::response> oauth_install::install(http::request_context& ct
     res.set(bh::field::location, location);
     res.set(bh::field::set_cookie, browser_cookie(settings_.public_base_url, browser_secret, settings_.state_lifetime));
     api::add_security_headers(res);  // Cache-Control: no-store among them
-    spdlog::info("slack install started integration_id={} instance_id={}", app->integration_id, app->instance_id);
+    spdlog::info("slack install started integration_id={} instance_id={} by_admin={}", app->integration_id,
+                 app->instance_id, admin.has_value());
     co_return res;
 }
 
@@ -297,6 +317,7 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
 
     const slack::manifest_params where{.base_url = settings_.public_base_url};
     const auto redirect_uri = slack::oauth_redirect_url(where);
+    const std::string grant_secret = *client_secret;
     slack::oauth_code_grant grant{*app->client_id, std::move(*client_secret), code, redirect_uri};
     auto access = co_await deps_.web_api.oauth_v2_access(std::move(grant), settings_.slack_timeout);
     if (!access) {
@@ -337,11 +358,18 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
         );
         co_return mismatch_page();
     }
-    if (app->app_id && !granted.app_id.empty() && *app->app_id != granted.app_id) {
-        spdlog::warn(
-            "slack install: the stored app id differs from Slack's integration_id={} stored={} slack={}",
-            integration_id, *app->app_id, granted.app_id
-        );
+    // The link's client id must install the app this instance is: an app set up without an app
+    // id takes Slack's word for it now (oauth.v2.access answered our client secret).
+    std::optional<std::string> recorded_app_id = app->app_id;
+    if (!recorded_app_id && !granted.app_id.empty())
+        recorded_app_id = co_await deps_.store.record_app_id(app->integration_id, granted.app_id);
+    if (granted.app_id.empty() || recorded_app_id != granted.app_id) {
+        spdlog::warn("slack install refused: Slack installed another app integration_id={} recorded_app_id={} slack_app_id={}",
+                     integration_id, recorded_app_id.value_or("-"), granted.app_id);
+        co_await uninstall(granted, *app->client_id, grant_secret);
+        co_return page(502, "The installation did not complete",
+                       "Slack installed a different app than this link is for (its client ID belongs to another app). "
+                       "Nothing was installed; an administrator must check the app&rsquo;s credentials.");
     }
 
     storage::slack_installation_record record;
@@ -363,7 +391,14 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
     }
     record.installed_at = now;
     const auto installation_id = record.id;
-    co_await deps_.store.install(std::move(record), now);
+    std::optional<std::string> admitted_by;
+    if (!claims.admitted_by.empty()) admitted_by = claims.admitted_by;
+    if (!co_await deps_.store.install_if_allowed(std::move(record), now, admitted_by)) {
+        spdlog::warn("slack install refused: not on the app's allowlist integration_id={} team_id={} enterprise_id={} org_wide={}",
+                     integration_id, granted.team_id, granted.enterprise_id, granted.is_enterprise_install);
+        co_await uninstall(granted, *app->client_id, grant_secret);
+        co_return not_allowed_page(granted);
+    }
 
     spdlog::info(
         "slack app installed integration_id={} installation_id={} team_id={} enterprise_id={} org_wide={} rotation={}",
@@ -371,6 +406,17 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
         !granted.refresh_token.empty()
     );
     co_return api::html_response(200, api::html_page("Installed in Slack", installed_page_html(granted)));
+}
+
+asio::awaitable<void> oauth_install::uninstall(slack::oauth_access granted, std::string client_id, std::string client_secret) {
+    // The token is not kept, so the app must not stay in that workspace looking installed.
+    slack::caller as;
+    as.token = granted.access_token;
+    as.workspace = granted.is_enterprise_install ? granted.enterprise_id : granted.team_id;
+    as.timeout = settings_.slack_timeout;
+    boost::json::object params{{"client_id", std::move(client_id)}, {"client_secret", std::move(client_secret)}};
+    auto removed = co_await deps_.web_api.call("apps.uninstall", std::move(as), std::move(params), slack::body_encoding::form);
+    if (!removed) spdlog::warn("slack refused install not uninstalled {}", removed.error().log_text());
 }
 
 }  // namespace chal::slack_app

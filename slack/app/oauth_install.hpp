@@ -52,6 +52,12 @@ struct oauth_install_dependencies {
 // __Secure- prefix when the public base is https.
 std::string oauth_browser_cookie_name(std::string_view public_base_url);
 
+// An administrator of `tenant_id`, signed in to the admin console.
+struct signed_in_admin {
+    std::string tenant_id;
+    std::string admin_id;
+};
+
 class oauth_install {
 public:
     oauth_install(oauth_install_dependencies deps, oauth_install_settings settings);
@@ -62,20 +68,31 @@ public:
     // instance is unknown (404) or not set up for installing (no client id/secret: 400), and 429
     // past the client's rate.
     boost::asio::awaitable<http::response> install(http::request_context& ctx);
+    // The same install started by a signed-in admin of the app's tenant (404 for another
+    // tenant's app): the workspace or org Slack installs into is added to the allowlist
+    // ("admin:<id>") rather than refused when it is not on it. The hook for the admin console;
+    // nothing routes here until the console exists, since an admin cannot be signed in yet.
+    boost::asio::awaitable<http::response> install_for_admin(http::request_context& ctx, signed_in_admin admin);
 
     // GET /slack/oauth_redirect?code=..&state=.. (or ?error=..&state=..): checks the state's
     // signature, browser (this request's cookie) and expiry, records its one use, exchanges the
-    // code, checks the bot token with auth.test and stores the installation (a reinstall
-    // replaces the previous one). Every outcome is an HTML page: 200 installed or cancelled, 400
-    // for a state that is unknown, used, expired or from another browser, 429 past the client's
-    // rate, 502 when Slack refused or could not be reached. Database failures throw.
+    // code, checks the bot token with auth.test and that Slack installed this app (app_id), and
+    // stores the installation (a reinstall replaces the previous one) when the app's allowlist
+    // admits its workspace or org. A refused installation is uninstalled again. Every outcome is
+    // an HTML page: 200 installed or cancelled, 400 for a state that is unknown, used, expired or
+    // from another browser, 403 for a workspace or org not allowed, 429 past the client's rate,
+    // 502 when Slack refused, could not be reached or installed another app. Database failures
+    // throw.
     boost::asio::awaitable<http::response> oauth_redirect(http::request_context& ctx);
 
 private:
+    boost::asio::awaitable<http::response> start_install(http::request_context& ctx, std::optional<signed_in_admin> admin);
     // oauth_redirect without the cookie's removal, which every outcome gets.
     boost::asio::awaitable<http::response> finish_install(http::request_context& ctx);
     // A 429 page when the request's client has used up its rate.
     std::optional<http::response> refuse_if_throttled(const http::request_context& ctx);
+    // apps.uninstall with the token of an installation that was refused (best effort, logged).
+    boost::asio::awaitable<void> uninstall(slack::oauth_access granted, std::string client_id, std::string client_secret);
 
     oauth_install_dependencies deps_;
     oauth_install_settings settings_;

@@ -150,10 +150,76 @@ TEST_F(slack_store_itest, credentials_and_the_installation_are_saved_together_or
     EXPECT_EQ(live[0].team_id, "T1");
     EXPECT_EQ(run(slack.find_app(t.tenant.id, "prod"))->app_id, "A123");
 
+    // An operator's bot token is its own permission: its workspace goes on the allowlist.
+    const auto allowed = run(slack.allowlist(a.integration_id));
+    ASSERT_EQ(allowed.size(), 1u);
+    EXPECT_EQ(allowed[0].entry, (core::slack_allowlist_entry{core::slack_owner_kind::workspace, "T1"}));
+    EXPECT_EQ(allowed[0].added_by, "set-credentials");
+
     // An app that does not exist: nothing is written, not even the installation.
     auto ghost = app_for(t, "ghost");
     EXPECT_FALSE(run(slack.save_app_credentials(ghost, workspace(ghost, "T9", "token"), t0)));
     EXPECT_TRUE(run(slack.installations_of_app(ghost.integration_id)).empty());
+}
+
+// --- the install allowlist -------------------------------------------------------------------
+
+TEST_F(slack_store_itest, an_install_anyone_can_start_is_stored_only_for_an_allowed_workspace) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    EXPECT_FALSE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::nullopt)));
+    EXPECT_TRUE(run(slack.installations_of_app(a.integration_id)).empty());
+
+    EXPECT_TRUE(run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, "operator", t0)));
+    EXPECT_FALSE(run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, "someone", t0 + 1s)));
+    EXPECT_TRUE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::nullopt)));
+    EXPECT_EQ(run(slack.installations_of_app(a.integration_id)).size(), 1u);
+    const auto list = run(slack.allowlist(a.integration_id));
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].added_by, "operator") << "allowing twice changes nothing";
+    EXPECT_EQ(list[0].added_at, t0);
+
+    // Another app of the same tenant has a list of its own.
+    const auto b = app_for(t, "staging");
+    run(slack.create_app(b));
+    EXPECT_FALSE(run(slack.install_if_allowed(workspace(b, "T1", "token"), t0, std::nullopt)));
+}
+
+TEST_F(slack_store_itest, an_install_admitted_by_an_admin_puts_its_workspace_on_the_list) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    EXPECT_TRUE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::string("admin:alice"))));
+    const auto list = run(slack.allowlist(a.integration_id));
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].entry.slack_id, "T1");
+    EXPECT_EQ(list[0].added_by, "admin:alice");
+}
+
+TEST_F(slack_store_itest, disallowing_deactivates_the_live_installations_nothing_admits_any_more) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, "operator", t0));
+    run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T2"}, "operator", t0));
+    run(slack.allow(a.integration_id, {core::slack_owner_kind::org, "E1"}, "operator", t0));
+    auto in_grid = workspace(a, "T2", "token");
+    in_grid.enterprise_id = "E1";
+    ASSERT_TRUE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::nullopt)));
+    ASSERT_TRUE(run(slack.install_if_allowed(in_grid, t0, std::nullopt)));
+
+    EXPECT_EQ(run(slack.disallow(a.integration_id, {core::slack_owner_kind::workspace, "T2"}, t0 + 1min)), 0)
+        << "T2 is still admitted by its org";
+    EXPECT_EQ(run(slack.disallow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, t0 + 1min)), 1);
+    const auto live = run(slack.installations_of_app(a.integration_id));
+    ASSERT_EQ(live.size(), 1u);
+    EXPECT_EQ(live[0].team_id, "T2");
+    EXPECT_FALSE(run(slack.disallow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, t0 + 2min)))
+        << "no longer on the list";
+    EXPECT_EQ(run(slack.disallow(a.integration_id, {core::slack_owner_kind::org, "E1"}, t0 + 2min)), 1);
+    EXPECT_TRUE(run(slack.installations_of_app(a.integration_id)).empty());
+    EXPECT_TRUE(run(slack.allowlist(a.integration_id)).empty());
 }
 
 }  // namespace

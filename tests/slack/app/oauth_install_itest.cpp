@@ -114,15 +114,34 @@ protected:
     http::router routes() {
         auto start = [this](http::request_context& ctx) { return installer_.install(ctx); };
         auto finish = [this](http::request_context& ctx) { return installer_.oauth_redirect(ctx); };
+        // What the admin console will do once it has signed-in admins: the test plays the console.
+        auto start_as_admin = [this](http::request_context& ctx) {
+            return installer_.install_for_admin(ctx, signed_in_admin{admin_tenant_, "alice"});
+        };
         return http::router({
             {verb::get, "/slack/install", "slack.install", start},
             {verb::get, "/slack/oauth_redirect", "slack.oauth_redirect", finish},
+            {verb::get, "/console/slack/install", "console.slack_install", start_as_admin},
         });
     }
 
-    // A tenant's Slack app with instance id `instance`; with the fake app's client credentials
-    // unless `credentials` is false.
+    void allow(const storage::slack_app_record& a, core::slack_owner_kind kind, std::string id) {
+        run(slack_.allow(a.integration_id, {kind, std::move(id)}, "operator", t0));
+    }
+
+    std::vector<storage::slack_allowlist_record> allowlist(const storage::slack_app_record& a) {
+        return run(slack_.allowlist(a.integration_id));
+    }
+
+    // A tenant's Slack app with instance id `instance`, its workspace T0FAKE (the fake's) on the
+    // allowlist; with the fake app's client credentials unless `credentials` is false.
     storage::slack_app_record make_app(std::string instance = "acme-prod", bool credentials = true) {
+        auto a = make_app_without_allowlist(std::move(instance), credentials);
+        allow(a, core::slack_owner_kind::workspace, "T0FAKE");
+        return a;
+    }
+
+    storage::slack_app_record make_app_without_allowlist(std::string instance = "acme-prod", bool credentials = true) {
         const auto t = make_tenant();
         storage::slack_app_record a;
         a.integration_id = next_id();
@@ -183,6 +202,7 @@ protected:
     }
 
     int clients_ = 0;
+    std::string admin_tenant_;  // the tenant of the console's signed-in admin
     core::timestamp now_ = t0;
     crypto::secret_box box_{storage::test_master_key};
     testing::fake_slack fake_{io.get_executor()};
@@ -349,6 +369,7 @@ TEST_F(oauth_install_itest, an_org_wide_install_is_keyed_by_its_enterprise) {
     who.user_id = "W0BOT";
     fake_.set_identity(who);
     const auto a = make_app();
+    allow(a, core::slack_owner_kind::org, "E0ORG");
     fake_.add_oauth_code("code-1");
 
     const auto r = finish(start(), "code-1");
@@ -376,6 +397,97 @@ TEST_F(oauth_install_itest, a_reinstall_replaces_the_workspace_installation) {
     ASSERT_TRUE(first && second);
     EXPECT_NE(first->id, second->id);
     EXPECT_EQ(run(slack_.installations_of_app(a.integration_id)).size(), 1u);
+}
+
+// --- the allowlist -----------------------------------------------------------------------------
+
+TEST_F(oauth_install_itest, a_workspace_the_tenant_did_not_allow_is_refused_uninstalled_and_not_stored) {
+    const auto a = make_app_without_allowlist();
+    allow(a, core::slack_owner_kind::workspace, "T0SOMEONE");
+    fake_.add_oauth_code("code-1");
+    const auto r = finish(start(), "code-1");
+    EXPECT_EQ(r.status, 403u);
+    EXPECT_TRUE(contains(r.body, "may not install")) << r.body;
+    EXPECT_TRUE(contains(r.body, "T0FAKE")) << r.body;
+    EXPECT_EQ(installation_count(), 0);
+    ASSERT_EQ(fake_.count("apps.uninstall"), 1u);
+    const auto removal = fake_.calls("apps.uninstall")[0];
+    EXPECT_EQ(removal.token, fake_.calls("auth.test").at(0).token) << "the refused installation's own token";
+    EXPECT_EQ(removal.param("client_id"), client_id);
+    EXPECT_EQ(removal.param("client_secret"), client_secret);
+    EXPECT_EQ(allowlist(a).size(), 1u) << "a refusal adds nothing";
+}
+
+TEST_F(oauth_install_itest, an_allowed_org_admits_a_workspace_inside_it_but_a_workspace_entry_no_org_wide_install) {
+    fake_oauth_app in_grid;
+    in_grid.enterprise_id = "E0ORG";
+    fake_.set_oauth_app(in_grid);
+    fake_slack_identity who;
+    who.enterprise_id = "E0ORG";
+    fake_.set_identity(who);
+    const auto a = make_app_without_allowlist();
+    allow(a, core::slack_owner_kind::org, "E0ORG");
+    fake_.add_oauth_code("code-1");
+    EXPECT_EQ(finish(start(), "code-1").status, 200u);
+    EXPECT_TRUE(workspace_installation(a, "T0FAKE"));
+
+    fake_oauth_app org_wide;
+    org_wide.enterprise_install = true;
+    org_wide.enterprise_id = "E0OTHER";
+    fake_.set_oauth_app(org_wide);
+    who.team_id = "E0OTHER";
+    who.enterprise_id = "E0OTHER";
+    who.is_enterprise_install = true;
+    fake_.set_identity(who);
+    allow(a, core::slack_owner_kind::workspace, "E0OTHER");  // the wrong kind: a workspace entry
+    fake_.add_oauth_code("code-2");
+    EXPECT_EQ(finish(start(), "code-2").status, 403u);
+    EXPECT_FALSE(run(slack_.find_installation(a.integration_id, std::string("E0OTHER"), std::nullopt, true)));
+}
+
+TEST_F(oauth_install_itest, a_link_whose_client_id_installs_another_slack_app_is_refused) {
+    fake_oauth_app other;
+    other.app_id = "A0OTHER";
+    fake_.set_oauth_app(other);
+    make_app();  // recorded as A0FAKE
+    fake_.add_oauth_code("code-1");
+    const auto r = finish(start(), "code-1");
+    EXPECT_EQ(r.status, 502u);
+    EXPECT_TRUE(contains(r.body, "different app")) << r.body;
+    EXPECT_EQ(installation_count(), 0);
+    EXPECT_EQ(fake_.count("apps.uninstall"), 1u);
+}
+
+TEST_F(oauth_install_itest, an_app_set_up_without_an_app_id_takes_slacks_at_its_first_install) {
+    auto a = make_app();
+    a.app_id.reset();
+    ASSERT_TRUE(run(slack_.save_app_credentials(a, std::nullopt, t0)));
+    fake_.add_oauth_code("code-1");
+    EXPECT_EQ(finish(start(), "code-1").status, 200u);
+    EXPECT_EQ(run(slack_.find_app_by_integration(a.integration_id))->app_id, "A0FAKE");
+}
+
+TEST_F(oauth_install_itest, an_install_started_by_a_signed_in_admin_allows_its_workspace) {
+    const auto a = make_app_without_allowlist();
+    admin_tenant_ = a.tenant_id;
+    fake_.add_oauth_code("code-1");
+    started_install s;
+    s.answer = get("/console/slack/install?instance=acme-prod");
+    ASSERT_EQ(s.answer.status, 302u) << s.answer.body;
+    boost::urls::url_view url(s.answer.header("Location"));
+    for (auto p : url.params()) s.location_params.emplace(p.key, p.value);
+    s.state = s.location_params["state"];
+    s.cookie = s.answer.header("Set-Cookie").substr(0, s.answer.header("Set-Cookie").find(';'));
+
+    EXPECT_EQ(finish(s, "code-1").status, 200u);
+    EXPECT_TRUE(workspace_installation(a, "T0FAKE"));
+    const auto list = allowlist(a);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].entry, (core::slack_allowlist_entry{core::slack_owner_kind::workspace, "T0FAKE"}));
+    EXPECT_EQ(list[0].added_by, "admin:alice");
+
+    admin_tenant_ = make_tenant().tenant.id;  // an admin of another tenant
+    EXPECT_EQ(get("/console/slack/install?instance=acme-prod").status, 404u);
 }
 
 // --- /slack/oauth_redirect: refusals ------------------------------------------------------------
