@@ -736,66 +736,67 @@ boost::json::array allowlist_json(const std::vector<storage::slack_allowlist_rec
     return out;
 }
 
-int slack_allow_workspace(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant", "instance", "team", "enterprise"});
+// Runs `fn(store, app)` for the Slack app --tenant and --instance name; 1 when there is none.
+template <class Fn>
+int with_slack_app(const service_config& config, const arguments& a, Fn fn) {
     const auto tenant = a.required("tenant");
     const auto instance = a.required("instance");
-    const auto entry = allowlist_entry_from(a);
     return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
         auto app = co_await existing_slack_app(db, tenant, instance);
         if (!app) co_return 1;
         storage::slack_store store(db);
-        const bool added = co_await store.allow(app->integration_id, entry, "operator", core::system_now());
+        co_return co_await fn(store, *app);
+    });
+}
+
+int slack_allow_workspace(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant", "instance", "team", "enterprise"});
+    const auto entry = allowlist_entry_from(a);
+    auto allow = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
+        const bool added = co_await store.allow(app.integration_id, entry, "operator", core::system_now());
         print(a,
-              {{"integration_id", app->integration_id}, {"instance_id", app->instance_id},
+              {{"integration_id", app.integration_id}, {"instance_id", app.instance_id},
                {"kind", core::to_string(entry.kind)}, {"slack_id", entry.slack_id}, {"added", added}},
               entry_text(entry) + (added ? " may now install" : " was already allowed to install") + " Slack app " +
-                  app->instance_id + "\n");
+                  app.instance_id + "\n");
         co_return 0;
-    });
+    };
+    return with_slack_app(config, a, allow);
 }
 
 int slack_allowed_workspaces(const service_config& config, const arguments& a) {
     a.allow_only({"tenant", "instance"});
-    const auto tenant = a.required("tenant");
-    const auto instance = a.required("instance");
-    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
-        auto app = co_await existing_slack_app(db, tenant, instance);
-        if (!app) co_return 1;
-        storage::slack_store store(db);
-        const auto list = co_await store.allowlist(app->integration_id);
+    auto list_allowed = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
+        const auto list = co_await store.allowlist(app.integration_id);
         std::string human;
         for (const auto& r : list)
             human += entry_text(r.entry) + "  added by " + r.added_by + " at " + core::format_rfc3339(r.added_at) + "\n";
-        print(a, {{"integration_id", app->integration_id}, {"instance_id", app->instance_id}, {"allowed", allowlist_json(list)}},
-              human.empty() ? "no workspace may install Slack app " + app->instance_id + "\n" : human);
+        print(a, {{"integration_id", app.integration_id}, {"instance_id", app.instance_id}, {"allowed", allowlist_json(list)}},
+              human.empty() ? "no workspace may install Slack app " + app.instance_id + "\n" : human);
         co_return 0;
-    });
+    };
+    return with_slack_app(config, a, list_allowed);
 }
 
 int slack_remove_workspace(const service_config& config, const arguments& a) {
     a.allow_only({"tenant", "instance", "team", "enterprise"});
-    const auto tenant = a.required("tenant");
-    const auto instance = a.required("instance");
     const auto entry = allowlist_entry_from(a);
-    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
-        auto app = co_await existing_slack_app(db, tenant, instance);
-        if (!app) co_return 1;
-        storage::slack_store store(db);
-        const auto deactivated = co_await store.disallow(app->integration_id, entry, core::system_now());
+    auto remove = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
+        const auto deactivated = co_await store.disallow(app.integration_id, entry, core::system_now());
         if (!deactivated) {
-            std::cerr << entry_text(entry) << " is not on the allowlist of Slack app " << app->instance_id
+            std::cerr << entry_text(entry) << " is not on the allowlist of Slack app " << app.instance_id
                       << " (see `challenge slack allowed-workspaces`)\n";
             co_return 1;
         }
         print(a,
-              {{"integration_id", app->integration_id}, {"instance_id", app->instance_id},
+              {{"integration_id", app.integration_id}, {"instance_id", app.instance_id},
                {"kind", core::to_string(entry.kind)}, {"slack_id", entry.slack_id},
                {"deactivated_installations", *deactivated}},
-              entry_text(entry) + " may no longer install Slack app " + app->instance_id + "; " +
+              entry_text(entry) + " may no longer install Slack app " + app.instance_id + "; " +
                   std::to_string(*deactivated) + " live installation(s) deactivated\n");
         co_return 0;
-    });
+    };
+    return with_slack_app(config, a, remove);
 }
 
 int slack_list(const service_config& config, const arguments& a) {

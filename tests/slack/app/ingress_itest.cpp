@@ -1,20 +1,15 @@
 // slack_app::ingress over real loopback HTTP, against the test PostgreSQL and the fake Slack:
 // what a flood of requests naming apps that do not exist leaves in the node's memory.
 #include "app/async/task_tracker.hpp"
-#include "app/http/client.hpp"
-#include "app/http/router.hpp"
-#include "app/http/server.hpp"
 #include "slack/app/bot_tokens.hpp"
 #include "slack/app/challenge_requests.hpp"
 #include "slack/app/ingress.hpp"
 #include "slack/manifest.hpp"
 #include "slack/signature.hpp"
-#include "slack/web_api.hpp"
 #include "storage/challenge_store.hpp"
 #include "storage/slack_job_store.hpp"
 #include "storage/slack_store.hpp"
-#include "tests/storage/storage_fixture.hpp"
-#include "tests/support/fake_slack.hpp"
+#include "tests/slack/app/loopback_slack.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +18,6 @@
 namespace chal::slack_app {
 namespace {
 
-namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using boost::beast::http::verb;
 using storage::t0;
@@ -32,13 +26,6 @@ constexpr const char* first_secret = "8f742231b10e8888abcd99yyyzzz85a5";
 constexpr const char* second_secret = "a-rotated-signing-secret-0000001";
 constexpr std::size_t flood_bound = 64;
 
-http::client_config loopback_client() {
-    http::client_config cfg;
-    cfg.address_policy.allow_loopback = true;
-    cfg.allow_plain_http = true;
-    return cfg;
-}
-
 // The ids an attacker picks are as long as an instance id may be, and all different.
 std::string unknown_instance(int n) {
     auto id = "flood-" + std::to_string(n) + "-";
@@ -46,25 +33,13 @@ std::string unknown_instance(int n) {
     return id;
 }
 
-class ingress_itest : public storage::storage_test {
+class ingress_itest : public loopback_slack_test {
 protected:
-    ingress_itest() {
-        auto on_done = [](const std::exception_ptr&) {};
-        asio::co_spawn(io, server_.run(), on_done);
-    }
+    ingress_itest() { serve(routes()); }
 
     ~ingress_itest() override {
-        fake_.stop();
-        server_.stop_accepting();
-        run(server_.drain(1s));
+        stop_serving();
         run(tasks_.wait_all(2s));
-    }
-
-    slack::web_api_config web_api_settings() const {
-        slack::web_api_config cfg;
-        cfg.base_url = fake_.base_url();
-        cfg.timeout = 5s;
-        return cfg;
     }
 
     static ingress_settings settings() {
@@ -81,13 +56,7 @@ protected:
 
     // A tenant's Slack app `instance` whose signing secret is `secret`.
     storage::slack_app_record make_app(std::string instance, const std::string& secret) {
-        const auto t = make_tenant();
-        storage::slack_app_record a;
-        a.integration_id = next_id();
-        a.tenant_id = t.tenant.id;
-        a.display_name = "Slack " + instance;
-        a.instance_id = std::move(instance);
-        a.app_id = "A0FAKE";
+        auto a = unsaved_app(std::move(instance));
         a.signing_secret_sealed = box_.seal(secret, storage::slack_signing_secret_context(a.integration_id));
         run(slack_.create_app(a));
         return a;
@@ -106,8 +75,7 @@ protected:
                   std::vector<std::pair<std::string, std::string>> headers) {
         http::outgoing_request req;
         req.method = verb::post;
-        req.url = "http://127.0.0.1:" + std::to_string(server_.local_port()) + "/slack/" + tenant_id + "/" + instance +
-                  "/events";
+        req.url = server_url("/slack/" + tenant_id + "/" + instance + "/events");
         req.headers = std::move(headers);
         req.body = std::move(body);
         req.total_timeout = 10s;
@@ -118,9 +86,6 @@ protected:
 
     core::clock_function clock_ = [] { return t0; };
     crypto::secret_box box_{storage::test_master_key};
-    testing::fake_slack fake_{io.get_executor()};
-    http::client http_{io.get_executor(), loopback_client()};
-    slack::web_api_client web_api_{http_, web_api_settings()};
     storage::slack_store slack_{pool};
     storage::challenge_store challenges_{pool};
     storage::slack_job_store jobs_{pool};
@@ -128,7 +93,6 @@ protected:
     challenge_requests requests_{challenges_, jobs_, tokens_, web_api_, clock_, request_settings{}, [] {}};
     async::task_tracker tasks_{io.get_executor()};
     ingress ingress_{{slack_, challenges_, jobs_, box_, web_api_, tokens_, requests_, tasks_, clock_, [] {}}, settings()};
-    http::server server_{io.get_executor(), http::server_config{}, routes(), http::server_hooks{}};
 };
 
 TEST_F(ingress_itest, a_flood_of_unknown_app_ids_stays_within_the_miss_cache_and_evicts_no_known_app) {

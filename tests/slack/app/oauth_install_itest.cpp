@@ -1,17 +1,12 @@
 // slack_app::oauth_install over real loopback HTTP, against the test PostgreSQL and the fake
 // Slack: the "Add to Slack" redirect and its cookie, the OAuth redirect's outcomes (installed,
 // org-wide, cancelled, replayed, other browser, expired, Slack refusing), nothing stored on failure.
-#include "app/http/client.hpp"
-#include "app/http/router.hpp"
-#include "app/http/server.hpp"
-#include "slack/app/oauth_install.hpp"
 #include "app/http/request_fields.hpp"
+#include "slack/app/oauth_install.hpp"
 #include "slack/manifest.hpp"
 #include "slack/oauth_state.hpp"
-#include "slack/web_api.hpp"
 #include "storage/slack_store.hpp"
-#include "tests/storage/storage_fixture.hpp"
-#include "tests/support/fake_slack.hpp"
+#include "tests/slack/app/loopback_slack.hpp"
 
 #include <boost/url/url_view.hpp>
 #include <gtest/gtest.h>
@@ -22,7 +17,6 @@
 namespace chal::slack_app {
 namespace {
 
-namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using boost::beast::http::verb;
 using storage::t0;
@@ -68,36 +62,14 @@ struct started_install {
     std::string cookie;  // "name=value", as the browser sends it back
 };
 
-http::client_config loopback_client() {
-    http::client_config cfg;
-    cfg.address_policy.allow_loopback = true;
-    cfg.allow_plain_http = true;
-    return cfg;
-}
-
 bool contains(std::string_view text, std::string_view part) {
     return text.find(part) != std::string_view::npos;
 }
 
-class oauth_install_itest : public storage::storage_test {
+class oauth_install_itest : public loopback_slack_test {
 protected:
-    oauth_install_itest() {
-        auto on_done = [](const std::exception_ptr&) {};
-        asio::co_spawn(io, server_.run(), on_done);
-    }
-
-    ~oauth_install_itest() override {
-        fake_.stop();
-        server_.stop_accepting();
-        run(server_.drain(1s));
-    }
-
-    slack::web_api_config web_api_settings() const {
-        slack::web_api_config cfg;
-        cfg.base_url = fake_.base_url();
-        cfg.timeout = 5s;
-        return cfg;
-    }
+    oauth_install_itest() { serve(routes()); }
+    ~oauth_install_itest() override { stop_serving(); }
 
     std::string authorize_url() const { return "http://127.0.0.1:" + std::to_string(fake_.port()) + "/oauth/v2/authorize"; }
 
@@ -142,13 +114,7 @@ protected:
     }
 
     storage::slack_app_record make_app_without_allowlist(std::string instance = "acme-prod", bool credentials = true) {
-        const auto t = make_tenant();
-        storage::slack_app_record a;
-        a.integration_id = next_id();
-        a.tenant_id = t.tenant.id;
-        a.display_name = "Slack " + instance;
-        a.instance_id = std::move(instance);
-        a.app_id = "A0FAKE";
+        auto a = unsaved_app(std::move(instance));
         if (credentials) {
             a.client_id = client_id;
             a.client_secret_sealed = box_.seal(client_secret, storage::slack_client_secret_context(a.integration_id));
@@ -162,7 +128,7 @@ protected:
     reply get(std::string path_and_query, std::string cookie = {}, std::string client_address = {}) {
         http::outgoing_request req;
         req.method = verb::get;
-        req.url = "http://127.0.0.1:" + std::to_string(server_.local_port()) + path_and_query;
+        req.url = server_url(path_and_query);
         if (!cookie.empty()) req.headers.emplace_back("Cookie", std::move(cookie));
         req.headers.emplace_back("X-Forwarded-For", client_address.empty() ? next_client() : std::move(client_address));
         req.total_timeout = 10s;
@@ -205,12 +171,8 @@ protected:
     std::string admin_tenant_;  // the tenant of the console's signed-in admin
     core::timestamp now_ = t0;
     crypto::secret_box box_{storage::test_master_key};
-    testing::fake_slack fake_{io.get_executor()};
-    http::client http_{io.get_executor(), loopback_client()};
-    slack::web_api_client web_api_{http_, web_api_settings()};
     storage::slack_store slack_{pool};
     oauth_install installer_{{slack_, box_, web_api_, [this] { return now_; }}, install_settings()};
-    http::server server_{io.get_executor(), http::server_config{}, routes(), http::server_hooks{}};
 };
 
 // --- /slack/install ---------------------------------------------------------------------------
