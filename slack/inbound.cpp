@@ -558,6 +558,11 @@ app_id_verdict check_api_app_id(const inbound_payload& payload, std::string_view
                                std::holds_alternative<view_closed>(payload);
     const auto claimed = api_app_id_of(payload);
     if (claimed.empty()) return optional_here ? app_id_verdict::not_claimed : app_id_verdict::missing;
+    // Slack's app ids are short upper-case words; anything else is not one, and never recorded.
+    const bool slack_like = claimed.size() <= 32 && std::all_of(claimed.begin(), claimed.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    });
+    if (!slack_like) return app_id_verdict::mismatch;
     if (recorded_app_id.empty()) return app_id_verdict::record;
     return claimed == recorded_app_id ? app_id_verdict::matches : app_id_verdict::mismatch;
 }

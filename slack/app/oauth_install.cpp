@@ -183,8 +183,8 @@ std::optional<http::response> oauth_install::refuse_if_throttled(const http::req
     if (const auto* known = clients_.find(client)) bucket = *known;
     const auto decision = core::take_token(bucket, settings_.per_client, std::chrono::steady_clock::now());
     clients_.put(client, bucket, 0);
+    // No log line of its own: the request log has the 429, and a flood must not double it.
     if (decision.allowed) return std::nullopt;
-    spdlog::warn("slack install throttled route={} retry_after_s={}", ctx.path, decision.retry_after.count());
     auto res = page(429, "Too many install attempts",
                     "Please wait " + std::to_string(decision.retry_after.count()) + " seconds, then try again.");
     res.set(bh::field::retry_after, std::to_string(decision.retry_after.count()));

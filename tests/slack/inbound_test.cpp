@@ -593,6 +593,14 @@ TEST(slack_app_id, checks_shortcuts_and_closed_modals_only_when_they_name_an_app
     EXPECT_EQ(check_api_app_id(labelled, "A0OTHER"), app_id_verdict::matches);
 }
 
+TEST(slack_app_id, never_records_an_app_id_that_is_not_shaped_like_slacks) {
+    for (const auto* odd : {"A0FAKE\\nINJECTED", "a0fake", "A0 FAKE", "A0123456789012345678901234567890123"}) {
+        const auto p = parsed(form, interactive_body(std::string(R"({"type":"block_actions","user":{"id":"U1"},"api_app_id":")") +
+                                                     odd + R"(","actions":[{"action_id":"a"}]})"));
+        EXPECT_EQ(check_api_app_id(p, ""), app_id_verdict::mismatch) << odd;
+    }
+}
+
 TEST(slack_app_id, lets_ssl_check_and_url_verification_through_since_they_name_no_app) {
     EXPECT_EQ(check_api_app_id(parsed(form, "ssl_check=1&token=x"), "A123456"), app_id_verdict::not_claimed);
     EXPECT_EQ(check_api_app_id(parsed(json_type, R"({"type":"url_verification","challenge":"c"})"), ""),
