@@ -538,6 +538,46 @@ std::optional<retry_attempt> read_retry_headers(std::string_view retry_num, std:
     return attempt;
 }
 
+std::string_view api_app_id_of(const inbound_payload& payload) noexcept {
+    return std::visit(
+        [](const auto& p) -> std::string_view {
+            if constexpr (requires { p.api_app_id; })
+                return p.api_app_id;
+            else
+                return {};
+        },
+        payload
+    );
+}
+
+app_id_verdict check_api_app_id(const inbound_payload& payload, std::string_view recorded_app_id) noexcept {
+    if (std::holds_alternative<ssl_check>(payload) || std::holds_alternative<url_verification>(payload))
+        return app_id_verdict::not_claimed;
+    const bool optional_here = std::holds_alternative<global_shortcut>(payload) ||
+                               std::holds_alternative<message_shortcut>(payload) ||
+                               std::holds_alternative<view_closed>(payload);
+    const auto claimed = api_app_id_of(payload);
+    if (claimed.empty()) return optional_here ? app_id_verdict::not_claimed : app_id_verdict::missing;
+    // Slack's app ids are short upper-case words; anything else is not one, and never recorded.
+    const bool slack_like = claimed.size() <= 32 && std::all_of(claimed.begin(), claimed.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    });
+    if (!slack_like) return app_id_verdict::mismatch;
+    if (recorded_app_id.empty()) return app_id_verdict::record;
+    return claimed == recorded_app_id ? app_id_verdict::matches : app_id_verdict::mismatch;
+}
+
+std::string_view to_string(app_id_verdict verdict) noexcept {
+    switch (verdict) {
+    case app_id_verdict::matches: return "matches";
+    case app_id_verdict::record: return "record";
+    case app_id_verdict::not_claimed: return "not_claimed";
+    case app_id_verdict::mismatch: return "mismatch";
+    case app_id_verdict::missing: return "missing";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(retry_reason reason) noexcept {
     switch (reason) {
     case retry_reason::http_timeout: return "http_timeout";

@@ -237,6 +237,30 @@ bool is_ssl_check(std::string_view content_type, std::string_view raw_body);
 // decoded. Empty pairs are skipped; a bad escape or a repeated name is malformed_body.
 inbound_result<std::vector<std::pair<std::string, std::string>>> decode_form(std::string_view body);
 
+// --- which Slack app a payload was sent to --------------------------------------------------
+
+// Whether a verified payload belongs to the app it reached. Several Slack apps can share one
+// request URL only by mistake (a signing secret stored for the wrong instance), and Slack asks
+// receivers to check api_app_id (slack-platform.md 2.2).
+enum class app_id_verdict {
+    matches,      // api_app_id is the recorded app id
+    record,       // no app id is recorded yet: the payload's (signed) api_app_id becomes it
+    not_claimed,  // the payload names no app: ssl_check, url_verification, or a type Slack may send without one
+    mismatch,     // another Slack app's request
+    missing,      // a type Slack always sends with api_app_id, without one
+};
+
+// The payload's api_app_id; empty when it has none or its type carries none.
+std::string_view api_app_id_of(const inbound_payload& payload) noexcept;
+
+// Decides `payload` against the app id recorded for the app it reached (empty: none yet).
+// Slack always sends api_app_id with slash commands, block_actions, block_suggestion,
+// view_submission, event_callback and app_rate_limited; its documentation of shortcuts and
+// view_closed does not list it, so there it is checked only when present.
+app_id_verdict check_api_app_id(const inbound_payload& payload, std::string_view recorded_app_id) noexcept;
+
+std::string_view to_string(app_id_verdict verdict) noexcept;
+
 // --- retries -------------------------------------------------------------------------------
 
 enum class retry_reason {

@@ -226,6 +226,15 @@ void emit_json(const json::value& v, std::size_t indent, std::string& out) {
 
 }  // namespace
 
+bool is_instance_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > max_instance_id_length) return false;
+    for (const char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 std::optional<std::string> manifest_params_problem(const manifest_params& p) {
     if (p.tenant_id.empty()) return "the tenant id is empty";
     if (p.instance_id.empty()) return "the instance id is empty";

@@ -31,6 +31,11 @@ inline constexpr std::string_view slash_command_name = "/challenge";
 inline constexpr std::string_view global_shortcut_callback_id = "new_challenge";
 inline constexpr std::string_view message_shortcut_callback_id = "challenge_sender";
 
+// An instance id as the CLI makes them: 1 to 64 letters, digits, '-' and '_', one URL path
+// segment without escaping. A request naming anything else names no app, without a lookup.
+inline constexpr std::size_t max_instance_id_length = 64;
+bool is_instance_id(std::string_view id) noexcept;
+
 // Why these parameters cannot make a valid manifest (base URL not an absolute http(s) URL
 // without user-info, query or fragment; empty ids; URLs over Slack's length limits), or
 // nullopt when they can.

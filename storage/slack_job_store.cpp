@@ -58,17 +58,30 @@ constexpr pg::query select_slack_request_facts{"select_slack_request_facts",
     "       (SELECT count(*) FROM slack_challenges WHERE tenant_id = $1 AND target_user_id = $3 AND created_at > $4),"
     "       (SELECT default_expiry_minutes FROM tenants WHERE id = $1)"};
 
+// The installations that are the same workspace or org of the same app as installation $1,
+// itself and the ones it replaced (a reinstall must not orphan the cards already sent).
+#define CHAL_SAME_WORKSPACE_INSTALLATIONS                                                           \
+    "(SELECT same.id FROM slack_installations same JOIN slack_installations asking ON asking.id = $1" \
+    " WHERE same.integration_id = asking.integration_id"                                            \
+    "   AND coalesce(same.enterprise_id, '') = coalesce(asking.enterprise_id, '')"                  \
+    "   AND coalesce(same.team_id, '') = coalesce(asking.team_id, ''))"
+
 constexpr pg::query select_slack_sent{"select_slack_sent",
     "SELECT " CHAL_CHALLENGE_COLUMNS ", s.target_user_id FROM slack_challenges s JOIN challenges c ON c.id = s.challenge_id"
-    " WHERE s.tenant_id = $1 AND s.requester_user_id = $2 ORDER BY s.created_at DESC LIMIT $3"};
+    " WHERE s.installation_id IN " CHAL_SAME_WORKSPACE_INSTALLATIONS
+    "   AND s.requester_user_id = $2 ORDER BY s.created_at DESC LIMIT $3"};
 
 constexpr pg::query select_slack_received{"select_slack_received",
     "SELECT " CHAL_CHALLENGE_COLUMNS ", coalesce(s.requester_user_id, '') FROM slack_challenges s"
     " JOIN challenges c ON c.id = s.challenge_id"
-    " WHERE s.tenant_id = $1 AND s.target_user_id = $2 ORDER BY s.created_at DESC LIMIT $3"};
+    " WHERE s.installation_id IN " CHAL_SAME_WORKSPACE_INSTALLATIONS
+    "   AND s.target_user_id = $2 ORDER BY s.created_at DESC LIMIT $3"};
 
-constexpr pg::query select_slack_target{"select_slack_target",
-    "SELECT target_user_id FROM slack_challenges WHERE tenant_id = $1 AND challenge_id = $2"};
+constexpr pg::query select_slack_people{"select_slack_people",
+    "SELECT s.requester_user_id, s.target_user_id FROM slack_challenges s"
+    " WHERE s.installation_id IN " CHAL_SAME_WORKSPACE_INSTALLATIONS " AND s.challenge_id = $2"};
+
+#undef CHAL_SAME_WORKSPACE_INSTALLATIONS
 
 std::vector<slack_home_item> home_items(const pg::result& rows) {
     std::vector<slack_home_item> items;
@@ -146,23 +159,25 @@ boost::asio::awaitable<slack_request_facts> slack_job_store::request_facts(
 }
 
 boost::asio::awaitable<std::vector<slack_home_item>> slack_job_store::sent_by(
-    std::string tenant_id, std::string user_id, int limit
+    std::string installation_id, std::string user_id, int limit
 ) {
-    auto rows = co_await db_.execute(select_slack_sent, pg::params{}.add(tenant_id).add(user_id).add(limit));
+    auto rows = co_await db_.execute(select_slack_sent, pg::params{}.add(installation_id).add(user_id).add(limit));
     co_return home_items(rows);
 }
 
 boost::asio::awaitable<std::vector<slack_home_item>> slack_job_store::received_by(
-    std::string tenant_id, std::string user_id, int limit
+    std::string installation_id, std::string user_id, int limit
 ) {
-    auto rows = co_await db_.execute(select_slack_received, pg::params{}.add(tenant_id).add(user_id).add(limit));
+    auto rows = co_await db_.execute(select_slack_received, pg::params{}.add(installation_id).add(user_id).add(limit));
     co_return home_items(rows);
 }
 
-boost::asio::awaitable<std::optional<std::string>> slack_job_store::target_of(std::string tenant_id, std::string challenge_id) {
-    auto rows = co_await db_.execute(select_slack_target, pg::params{}.add(tenant_id).add(challenge_id));
+boost::asio::awaitable<std::optional<slack_challenge_people>> slack_job_store::people_of(
+    std::string installation_id, std::string challenge_id
+) {
+    auto rows = co_await db_.execute(select_slack_people, pg::params{}.add(installation_id).add(challenge_id));
     if (rows.size() == 0) co_return std::nullopt;
-    co_return rows[0].get<std::string>(0);
+    co_return slack_challenge_people{rows[0].get<std::optional<std::string>>(0), rows[0].get<std::string>(1)};
 }
 
 }  // namespace chal::storage

@@ -39,6 +39,12 @@ struct slack_request_facts {
     int tenant_expiry_minutes = 15;
 };
 
+// The two people of a Slack challenge (requester nullopt: the app's own bot user asked).
+struct slack_challenge_people {
+    std::optional<std::string> requester_user_id;
+    std::string target_user_id;
+};
+
 // A challenge as App Home lists it, with the other person's Slack id (empty: the app asked).
 struct slack_home_item {
     core::challenge challenge;
@@ -80,12 +86,18 @@ public:
         core::timestamp since
     );
 
-    // The newest `limit` Slack challenges `user_id` sent, and received, in the tenant.
-    boost::asio::awaitable<std::vector<slack_home_item>> sent_by(std::string tenant_id, std::string user_id, int limit);
-    boost::asio::awaitable<std::vector<slack_home_item>> received_by(std::string tenant_id, std::string user_id, int limit);
-
-    // Whether the challenge is a Slack challenge of this tenant and who its target is.
-    boost::asio::awaitable<std::optional<std::string>> target_of(std::string tenant_id, std::string challenge_id);
+    // Reads scoped to an installation see only the Slack challenges of its workspace or org
+    // (those of the installations it replaced included), never another workspace's of the
+    // same tenant.
+    // The newest `limit` Slack challenges `user_id` sent, and received, there.
+    boost::asio::awaitable<std::vector<slack_home_item>> sent_by(std::string installation_id, std::string user_id, int limit);
+    boost::asio::awaitable<std::vector<slack_home_item>> received_by(
+        std::string installation_id, std::string user_id, int limit
+    );
+    // Who asked and who is challenged, when the challenge is a Slack challenge there.
+    boost::asio::awaitable<std::optional<slack_challenge_people>> people_of(
+        std::string installation_id, std::string challenge_id
+    );
 
 private:
     pg::pool& db_;

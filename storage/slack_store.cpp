@@ -1,5 +1,7 @@
 #include "storage/slack_store.hpp"
 
+#include <stdexcept>
+
 namespace chal::storage {
 namespace {
 
@@ -38,6 +40,9 @@ constexpr pg::query update_slack_app_credentials{"update_slack_app_credentials",
                           token_rotation = $6, security_channel_id = $7
     WHERE integration_id = $1)sql"};
 
+constexpr pg::query record_slack_app_id{"record_slack_app_id", R"sql(
+    UPDATE slack_apps SET app_id = coalesce(app_id, $2) WHERE integration_id = $1 RETURNING app_id)sql"};
+
 constexpr pg::query deactivate_replaced_installation{"deactivate_replaced_installation", R"sql(
     UPDATE slack_installations SET deactivated_at = $4
     WHERE integration_id = $1 AND coalesce(enterprise_id, '') = coalesce($2, '') AND coalesce(team_id, '') = coalesce($3, '')
@@ -73,7 +78,29 @@ constexpr pg::query lock_live_slack_installation{"lock_live_slack_installation",
     "SELECT " CHAL_SLACK_INSTALLATION_COLUMNS " FROM slack_installations"
     " WHERE id = $1 AND deactivated_at IS NULL FOR UPDATE"};
 
+constexpr pg::query lock_live_installations_of_app{"lock_live_installations_of_app",
+    "SELECT " CHAL_SLACK_INSTALLATION_COLUMNS " FROM slack_installations"
+    " WHERE integration_id = $1 AND deactivated_at IS NULL ORDER BY id FOR UPDATE"};
+
 #undef CHAL_SLACK_INSTALLATION_COLUMNS
+
+constexpr pg::query deactivate_slack_installation_by_id{"deactivate_slack_installation_by_id", R"sql(
+    UPDATE slack_installations SET deactivated_at = $2 WHERE id = $1 AND deactivated_at IS NULL)sql"};
+
+// Held until the install's transaction ends, so a disallow() of any of these rows waits for it.
+constexpr pg::query lock_slack_allowlist{"lock_slack_allowlist", R"sql(
+    SELECT kind, slack_id FROM slack_install_allowlist WHERE integration_id = $1 FOR SHARE)sql"};
+
+constexpr pg::query select_slack_allowlist{"select_slack_allowlist", R"sql(
+    SELECT kind, slack_id, added_by, added_at FROM slack_install_allowlist WHERE integration_id = $1
+    ORDER BY added_at, kind, slack_id)sql"};
+
+constexpr pg::query insert_slack_allowlist_entry{"insert_slack_allowlist_entry", R"sql(
+    INSERT INTO slack_install_allowlist (integration_id, kind, slack_id, added_by, added_at)
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING)sql"};
+
+constexpr pg::query delete_slack_allowlist_entry{"delete_slack_allowlist_entry", R"sql(
+    DELETE FROM slack_install_allowlist WHERE integration_id = $1 AND kind = $2 AND slack_id = $3)sql"};
 
 constexpr pg::query update_slack_installation_tokens{"update_slack_installation_tokens", R"sql(
     UPDATE slack_installations SET bot_token_sealed = $2, refresh_token_sealed = $3, token_expires_at = $4
@@ -88,16 +115,9 @@ constexpr pg::query insert_slack_event_seen{"insert_slack_event_seen", R"sql(
     INSERT INTO slack_events_seen (integration_id, event_id, received_at) VALUES ($1, $2, $3)
     ON CONFLICT DO NOTHING)sql"};
 
-constexpr pg::query insert_slack_oauth_state{"insert_slack_oauth_state", R"sql(
-    INSERT INTO slack_oauth_states (state_hash, integration_id, browser_hash, expires_at) VALUES ($1, $2, $3, $4))sql"};
-
 constexpr pg::query use_slack_oauth_state{"use_slack_oauth_state", R"sql(
-    UPDATE slack_oauth_states SET used_at = $3
-    WHERE state_hash = $1 AND browser_hash = $2 AND used_at IS NULL AND expires_at > $3
-    RETURNING integration_id)sql"};
-
-constexpr pg::query explain_slack_oauth_state{"explain_slack_oauth_state", R"sql(
-    SELECT browser_hash = $2, used_at IS NOT NULL, expires_at <= $3 FROM slack_oauth_states WHERE state_hash = $1)sql"};
+    INSERT INTO slack_oauth_states (state_hash, integration_id, browser_hash, expires_at, used_at)
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (state_hash) DO NOTHING)sql"};
 
 constexpr pg::query upsert_slack_message{"upsert_slack_message", R"sql(
     INSERT INTO slack_messages (challenge_id, role, installation_id, channel_id, ts, thread_ts)
@@ -149,6 +169,25 @@ pg::params replaced_installation_params(const slack_installation_record& inst, c
     return pg::params{}.add(inst.integration_id).add(inst.enterprise_id).add(inst.team_id).add(now);
 }
 
+core::slack_allowlist_entry entry_from(const pg::row& r) {
+    const auto kind = core::parse_slack_owner_kind(r.get<std::string>(0));
+    if (!kind) throw std::logic_error("slack_install_allowlist.kind out of its CHECK");
+    return {*kind, r.get<std::string>(1)};
+}
+
+std::vector<core::slack_allowlist_entry> entries_from(const pg::result& rows) {
+    std::vector<core::slack_allowlist_entry> out;
+    for (const auto& r : rows) out.push_back(entry_from(r));
+    return out;
+}
+
+pg::params allowlist_entry_params(
+    const std::string& integration_id, const core::slack_allowlist_entry& entry, const std::string& added_by,
+    core::timestamp now
+) {
+    return pg::params{}.add(integration_id).add(std::string(core::to_string(entry.kind))).add(entry.slack_id).add(added_by).add(now);
+}
+
 slack_app_record app_from(const pg::row& r) {
     slack_app_record a;
     a.integration_id = r.get<std::string>(0);
@@ -165,6 +204,10 @@ slack_app_record app_from(const pg::row& r) {
 }
 
 }  // namespace
+
+core::slack_install_owner owner_of(const slack_installation_record& i) {
+    return {i.team_id.value_or(""), i.enterprise_id.value_or(""), i.is_enterprise_install};
+}
 
 std::string slack_signing_secret_context(std::string_view integration_id) {
     return "slack_app:" + std::string(integration_id) + ":signing_secret";
@@ -237,9 +280,17 @@ boost::asio::awaitable<bool> slack_store::save_app_credentials(
     if (installation) {
         co_await tx.execute(deactivate_replaced_installation, replaced_installation_params(*installation, now));
         co_await tx.execute(insert_slack_installation, installation_params(*installation));
+        const auto entry = core::entry_naming(owner_of(*installation));
+        co_await tx.execute(insert_slack_allowlist_entry, allowlist_entry_params(app.integration_id, entry, "set-credentials", now));
     }
     co_await tx.commit();
     co_return true;
+}
+
+boost::asio::awaitable<std::optional<std::string>> slack_store::record_app_id(std::string integration_id, std::string app_id) {
+    auto rows = co_await db_.execute(record_slack_app_id, pg::params{}.add(integration_id).add(app_id));
+    if (rows.size() == 0) co_return std::nullopt;
+    co_return rows[0].get<std::string>(0);
 }
 
 boost::asio::awaitable<void> slack_store::install(slack_installation_record inst, core::timestamp now) {
@@ -247,6 +298,58 @@ boost::asio::awaitable<void> slack_store::install(slack_installation_record inst
     co_await tx.execute(deactivate_replaced_installation, replaced_installation_params(inst, now));
     co_await tx.execute(insert_slack_installation, installation_params(inst));
     co_await tx.commit();
+}
+
+boost::asio::awaitable<bool> slack_store::install_if_allowed(
+    slack_installation_record inst, core::timestamp now, std::optional<std::string> admitted_by
+) {
+    auto tx = co_await db_.begin();
+    const auto allowed = entries_from(co_await tx.execute(lock_slack_allowlist, pg::params{}.add(inst.integration_id)));
+    if (admitted_by) {
+        const auto entry = core::entry_naming(owner_of(inst));
+        co_await tx.execute(insert_slack_allowlist_entry, allowlist_entry_params(inst.integration_id, entry, *admitted_by, now));
+    } else if (!core::entry_admitting(allowed, owner_of(inst))) {
+        co_return false;  // rolled back by the pool
+    }
+    co_await tx.execute(deactivate_replaced_installation, replaced_installation_params(inst, now));
+    co_await tx.execute(insert_slack_installation, installation_params(inst));
+    co_await tx.commit();
+    co_return true;
+}
+
+boost::asio::awaitable<std::vector<slack_allowlist_record>> slack_store::allowlist(std::string integration_id) {
+    auto rows = co_await db_.execute(select_slack_allowlist, pg::params{}.add(integration_id));
+    std::vector<slack_allowlist_record> out;
+    for (const auto& r : rows) out.push_back({entry_from(r), r.get<std::string>(2), r.get<core::timestamp>(3)});
+    co_return out;
+}
+
+boost::asio::awaitable<bool> slack_store::allow(
+    std::string integration_id, core::slack_allowlist_entry entry, std::string added_by, core::timestamp now
+) {
+    auto done = co_await db_.execute(insert_slack_allowlist_entry, allowlist_entry_params(integration_id, entry, added_by, now));
+    co_return done.affected_rows() == 1;
+}
+
+boost::asio::awaitable<std::optional<std::int64_t>> slack_store::disallow(
+    std::string integration_id, core::slack_allowlist_entry entry, core::timestamp now
+) {
+    auto tx = co_await db_.begin();
+    auto removed = co_await tx.execute(
+        delete_slack_allowlist_entry,
+        pg::params{}.add(integration_id).add(std::string(core::to_string(entry.kind))).add(entry.slack_id)
+    );
+    if (removed.affected_rows() == 0) co_return std::nullopt;  // rolled back by the pool
+    const auto remaining = entries_from(co_await tx.execute(lock_slack_allowlist, pg::params{}.add(integration_id)));
+    std::int64_t deactivated = 0;
+    for (const auto& row : co_await tx.execute(lock_live_installations_of_app, pg::params{}.add(integration_id))) {
+        const auto live = installation_from(row);
+        if (core::entry_admitting(remaining, owner_of(live))) continue;
+        auto done = co_await tx.execute(deactivate_slack_installation_by_id, pg::params{}.add(live.id).add(now));
+        deactivated += done.affected_rows();
+    }
+    co_await tx.commit();
+    co_return deactivated;
 }
 
 boost::asio::awaitable<std::optional<slack_installation_record>> slack_store::find_installation(
@@ -306,29 +409,15 @@ boost::asio::awaitable<bool> slack_store::first_delivery(std::string integration
     co_return done.affected_rows() == 1;
 }
 
-boost::asio::awaitable<void> slack_store::create_oauth_state(
-    std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at
+boost::asio::awaitable<bool> slack_store::use_oauth_state(
+    std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at,
+    core::timestamp now
 ) {
     pg::params p;
     p.add_bytea(state_hash).add(integration_id);
-    p.add_bytea(browser_hash).add(expires_at);
-    co_await db_.execute(insert_slack_oauth_state, p);
-}
-
-boost::asio::awaitable<std::variant<std::string, oauth_state_refusal>> slack_store::consume_oauth_state(
-    std::string state_hash, std::string browser_hash, core::timestamp now
-) {
-    pg::params p;
-    p.add_bytea(state_hash);
-    p.add_bytea(browser_hash);
-    p.add(now);
-    auto rows = co_await db_.execute(use_slack_oauth_state, p);
-    if (rows.size() == 1) co_return rows[0].get<std::string>(0);
-    auto why = co_await db_.execute(explain_slack_oauth_state, p);
-    if (why.size() == 0) co_return oauth_state_refusal::unknown;
-    if (!why[0].get<bool>(0)) co_return oauth_state_refusal::other_browser;
-    if (why[0].get<bool>(1)) co_return oauth_state_refusal::used;
-    co_return oauth_state_refusal::expired;
+    p.add_bytea(browser_hash).add(expires_at).add(now);
+    auto done = co_await db_.execute(use_slack_oauth_state, p);
+    co_return done.affected_rows() == 1;
 }
 
 boost::asio::awaitable<void> slack_store::save_message(slack_message_record m) {

@@ -1,8 +1,9 @@
 // The Slack adapter's rows: a tenant's Slack apps, their installations (workspaces or
 // Enterprise Grid orgs), Events API dedupe, OAuth install states and where each challenge's Slack
-// messages are. Secrets arrive sealed; browser and state secrets arrive as hashes.
+// messages are. Secrets arrive sealed; browser secrets and install states arrive as hashes.
 #pragma once
 
+#include "app/core/slack_allowlist.hpp"
 #include "app/core/time.hpp"
 #include "storage/pg/pool.hpp"
 
@@ -12,7 +13,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace chal::storage {
@@ -46,6 +46,15 @@ struct slack_installation_record {
     core::timestamp installed_at{};
 };
 
+// Whom the installation belongs to, for the allowlist's rule.
+core::slack_install_owner owner_of(const slack_installation_record& installation);
+
+struct slack_allowlist_record {
+    core::slack_allowlist_entry entry;
+    std::string added_by;  // "operator", "set-credentials", "migration 0009", "admin:<id>"
+    core::timestamp added_at{};
+};
+
 struct slack_message_record {
     std::string challenge_id;
     std::string role;  // "target", "requester", "security"
@@ -54,8 +63,6 @@ struct slack_message_record {
     std::string ts;
     std::optional<std::string> thread_ts;
 };
-
-enum class oauth_state_refusal { unknown, other_browser, used, expired };
 
 // New tokens from a token-rotation refresh, sealed like the ones they replace.
 struct slack_token_update {
@@ -89,16 +96,43 @@ public:
     // The tenant's Slack apps, oldest first (the REST API's default is the first).
     boost::asio::awaitable<std::vector<slack_app_record>> apps_of_tenant(std::string tenant_id);
     // Writes the credentials fields of `app` (signing secret, client id/secret, app id, rotation,
-    // security channel) and, when given, stores `installation` as install() does: one transaction.
-    // False when the app does not exist (nothing written).
+    // security channel) and, when given, stores `installation` as install() does and puts its
+    // workspace or org on the allowlist (an operator's bot token is its own permission): one
+    // transaction. False when the app does not exist (nothing written).
     boost::asio::awaitable<bool> save_app_credentials(
         slack_app_record app, std::optional<slack_installation_record> installation, core::timestamp now
     );
+    // Records `app_id` as the app's Slack app id unless one is recorded already; returns the
+    // app id recorded now (nullopt when the app does not exist).
+    boost::asio::awaitable<std::optional<std::string>> record_app_id(std::string integration_id, std::string app_id);
     // The app's live installations, oldest first.
     boost::asio::awaitable<std::vector<slack_installation_record>> installations_of_app(std::string integration_id);
 
     // Stores a new live installation, deactivating the one it replaces (reinstall), atomically.
+    // Unchecked: for what an operator does; what a stranger can start goes through
+    // install_if_allowed.
     boost::asio::awaitable<void> install(slack_installation_record installation, core::timestamp now);
+    // install() for an install anyone can start ("Add to Slack"): stored only when the app's
+    // allowlist admits the installation's owner (core::entry_admitting), or, with `admitted_by`
+    // (an install a signed-in admin started), after putting the owner on the list in the same
+    // transaction. The list is read under a share lock, so a concurrent disallow() waits, then
+    // deactivates what this stored. False, with nothing stored, when refused.
+    boost::asio::awaitable<bool> install_if_allowed(
+        slack_installation_record installation, core::timestamp now, std::optional<std::string> admitted_by
+    );
+
+    // The app's allowlist, oldest first.
+    boost::asio::awaitable<std::vector<slack_allowlist_record>> allowlist(std::string integration_id);
+    // Puts `entry` on the app's allowlist; false when it was there already (nothing changes).
+    boost::asio::awaitable<bool> allow(
+        std::string integration_id, core::slack_allowlist_entry entry, std::string added_by, core::timestamp now
+    );
+    // Takes `entry` off the list and, in the same transaction, deactivates the app's live
+    // installations that no remaining entry admits. nullopt when the entry was not on the list;
+    // else how many installations were deactivated.
+    boost::asio::awaitable<std::optional<std::int64_t>> disallow(
+        std::string integration_id, core::slack_allowlist_entry entry, core::timestamp now
+    );
     // Bolt's lookup: an org-wide install by enterprise only; otherwise by team (and enterprise).
     boost::asio::awaitable<std::optional<slack_installation_record>> find_installation(
         std::string integration_id, std::optional<std::string> enterprise_id, std::optional<std::string> team_id,
@@ -122,12 +156,11 @@ public:
     // True the first time an event id arrives for this app (Events API retries repeat it).
     boost::asio::awaitable<bool> first_delivery(std::string integration_id, std::string event_id, core::timestamp now);
 
-    boost::asio::awaitable<void> create_oauth_state(
-        std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at
-    );
-    // Uses the state once, only with the cookie of the browser that started the install.
-    boost::asio::awaitable<std::variant<std::string /*integration_id*/, oauth_state_refusal>> consume_oauth_state(
-        std::string state_hash, std::string browser_hash, core::timestamp now
+    // Records the use of the (already verified) install state with this hash; false when it was
+    // used before. The record is kept until the state expires (prune), when it is refused anyway.
+    boost::asio::awaitable<bool> use_oauth_state(
+        std::string state_hash, std::string integration_id, std::string browser_hash, core::timestamp expires_at,
+        core::timestamp now
     );
 
     boost::asio::awaitable<void> save_message(slack_message_record message);

@@ -1,6 +1,7 @@
 // A per-node cache that outside input can grow (rate buckets keyed by address or key, cached
-// lookups): bounded in entries and in bytes, evicting the least recently used entry. Every
-// operation is O(1), so nothing scans it on the event loop however full it is.
+// lookups, Slack apps and misses): bounded in entries and in bytes, evicting the least recently
+// used entry. Every operation is O(1), so nothing scans it on the event loop however full it is.
+// Not thread-safe: like the rest of a node's state, it is touched only from the event loop.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,11 @@ namespace chal::core {
 struct cache_limits {
     std::size_t max_entries = 100'000;
     std::size_t max_bytes = 16 * 1024 * 1024;
+};
+
+struct cache_usage {
+    std::size_t entries = 0;
+    std::size_t bytes = 0;
 };
 
 template <class Value>
@@ -50,17 +56,24 @@ public:
         return &order_.front().value;
     }
 
-    void erase(std::string_view key) {
+    // Whether there was an entry to erase.
+    bool erase(std::string_view key) {
         const auto it = index_.find(key);
-        if (it == index_.end()) return;
+        if (it == index_.end()) return false;
         const auto node = it->second;
         bytes_ -= node->bytes;
         index_.erase(it);
         order_.erase(node);
+        return true;
     }
 
-    std::size_t size() const noexcept { return index_.size(); }
-    std::size_t bytes() const noexcept { return bytes_; }
+    void clear() {
+        index_.clear();
+        order_.clear();
+        bytes_ = 0;
+    }
+
+    cache_usage usage() const noexcept { return {index_.size(), bytes_}; }
 
 private:
     struct entry {

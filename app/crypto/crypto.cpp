@@ -179,6 +179,10 @@ std::string secret_box::seal(std::string_view plaintext, std::string_view associ
     return out;
 }
 
+std::string secret_box::derive_key(std::string_view purpose) const {
+    return hmac_sha256(key_, "chal-derived-key:" + std::string(purpose));
+}
+
 std::optional<std::string> secret_box::open(std::string_view sealed, std::string_view associated) const {
     if (sealed.size() < 1 + nonce_size + tag_size || static_cast<std::uint8_t>(sealed[0]) != sealed_version)
         return std::nullopt;

@@ -39,6 +39,9 @@ public:
     explicit secret_box(std::string key);  // exactly 32 bytes, else std::invalid_argument
     std::string seal(std::string_view plaintext, std::string_view associated) const;
     std::optional<std::string> open(std::string_view sealed, std::string_view associated) const;
+    // A 32-byte key for `purpose` derived from the master key (HMAC-SHA256 of the purpose), so
+    // the master key itself signs nothing and one purpose's MACs never verify as another's.
+    std::string derive_key(std::string_view purpose) const;
 
 private:
     std::string key_;

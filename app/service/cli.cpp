@@ -4,6 +4,7 @@
 #include "api/webhooks/signature.hpp"
 #include "app/core/callback.hpp"
 #include "app/core/new_challenge.hpp"
+#include "app/core/slack_allowlist.hpp"
 #include "app/core/network_address.hpp"
 #include "app/core/verification.hpp"
 #include "app/crypto/crypto.hpp"
@@ -76,6 +77,9 @@ constexpr const char* usage = R"(usage: challenge <command> [options]
   slack set-credentials --tenant T --instance I --signing-secret-file F [--bot-token-file F]
                   [--client-id ID --client-secret-file F] [--app-id A] [--security-channel C]
   slack list --tenant T                   apps, whether their secrets are set, installations
+  slack allow-workspace --tenant T --instance I (--team T... | --enterprise E...)
+  slack allowed-workspaces --tenant T --instance I
+  slack remove-workspace --tenant T --instance I (--team T... | --enterprise E...)
   demo bootstrap                          create the demo tenant (auth none) and webhook integration once
   retry-schedule                          print the callback retry schedule (Markdown)
 
@@ -474,11 +478,8 @@ std::string new_slack_instance_id() {
 
 // An operator-chosen instance id: one URL path segment without escaping.
 std::string checked_instance_id(const std::string& id) {
-    if (id.size() > 64) throw bad_value("--instance is longer than 64 characters");
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok) throw bad_value("--instance may contain only letters, digits, - and _");
-    }
+    if (id.size() > slack::max_instance_id_length) throw bad_value("--instance is longer than 64 characters");
+    if (!slack::is_instance_id(id)) throw bad_value("--instance may contain only letters, digits, - and _");
     return id;
 }
 
@@ -553,6 +554,10 @@ std::string installation_text(const storage::slack_installation_record& i) {
                                                 : "workspace " + i.team_id.value_or("?");
     if (!i.is_enterprise_install && i.enterprise_id) where += " in org " + *i.enterprise_id;
     return where + ", bot user " + i.bot_user_id + (i.bot_id ? " (" + *i.bot_id + ")" : "");
+}
+
+std::string entry_text(const core::slack_allowlist_entry& e) {
+    return std::string(core::to_string(e.kind)) + " " + e.slack_id;
 }
 
 int slack_create_app(const service_config& config, const arguments& a) {
@@ -709,10 +714,101 @@ int slack_set_credentials(const service_config& config, const arguments& a) {
                                 {"installation", installation ? boost::json::value(installation_json(*installation)) : nullptr}};
         std::string human = "Slack app " + app.integration_id + " (instance " + app.instance_id +
                             "): signing secret sealed" + (client_secret ? ", client secret sealed" : "") + "\n";
-        if (installation) human += "installed in " + installation_text(*installation) + " (bot token sealed)\n";
+        if (installation) {
+            human += "installed in " + installation_text(*installation) + " (bot token sealed); " +
+                     entry_text(core::entry_naming(storage::owner_of(*installation))) + " is on the allowlist\n";
+        }
         print(a, out, human);
         co_return 0;
     });
+}
+
+// The workspace (--team) or Enterprise Grid org (--enterprise) an allowlist command names.
+core::slack_allowlist_entry allowlist_entry_from(const arguments& a) {
+    if (a.has("team") == a.has("enterprise")) throw usage_error("give exactly one of --team and --enterprise");
+    const auto kind = a.has("team") ? core::slack_owner_kind::workspace : core::slack_owner_kind::org;
+    const auto id = a.required(a.has("team") ? "team" : "enterprise");
+    auto entry = core::parse_slack_allowlist_entry(kind, id);
+    if (!entry) {
+        throw bad_value(kind == core::slack_owner_kind::workspace
+                            ? "--team must be a Slack team id: T followed by capital letters and digits (e.g. T0123ABCD)"
+                            : "--enterprise must be a Slack enterprise id: E followed by capital letters and digits");
+    }
+    return *entry;
+}
+
+boost::json::array allowlist_json(const std::vector<storage::slack_allowlist_record>& list) {
+    boost::json::array out;
+    for (const auto& r : list) {
+        out.push_back({{"kind", core::to_string(r.entry.kind)},
+                       {"slack_id", r.entry.slack_id},
+                       {"added_by", r.added_by},
+                       {"added_at", core::format_rfc3339(r.added_at)}});
+    }
+    return out;
+}
+
+// Runs `fn(store, app)` for the Slack app --tenant and --instance name; 1 when there is none.
+template <class Fn>
+int with_slack_app(const service_config& config, const arguments& a, Fn fn) {
+    const auto tenant = a.required("tenant");
+    const auto instance = a.required("instance");
+    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+        auto app = co_await existing_slack_app(db, tenant, instance);
+        if (!app) co_return 1;
+        storage::slack_store store(db);
+        co_return co_await fn(store, *app);
+    });
+}
+
+int slack_allow_workspace(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant", "instance", "team", "enterprise"});
+    const auto entry = allowlist_entry_from(a);
+    auto allow = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
+        const bool added = co_await store.allow(app.integration_id, entry, "operator", core::system_now());
+        print(a,
+              {{"integration_id", app.integration_id}, {"instance_id", app.instance_id},
+               {"kind", core::to_string(entry.kind)}, {"slack_id", entry.slack_id}, {"added", added}},
+              entry_text(entry) + (added ? " may now install" : " was already allowed to install") + " Slack app " +
+                  app.instance_id + "\n");
+        co_return 0;
+    };
+    return with_slack_app(config, a, allow);
+}
+
+int slack_allowed_workspaces(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant", "instance"});
+    auto list_allowed = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
+        const auto list = co_await store.allowlist(app.integration_id);
+        std::string human;
+        for (const auto& r : list)
+            human += entry_text(r.entry) + "  added by " + r.added_by + " at " + core::format_rfc3339(r.added_at) + "\n";
+        print(a, {{"integration_id", app.integration_id}, {"instance_id", app.instance_id}, {"allowed", allowlist_json(list)}},
+              human.empty() ? "no workspace may install Slack app " + app.instance_id + "\n" : human);
+        co_return 0;
+    };
+    return with_slack_app(config, a, list_allowed);
+}
+
+int slack_remove_workspace(const service_config& config, const arguments& a) {
+    a.allow_only({"tenant", "instance", "team", "enterprise"});
+    const auto entry = allowlist_entry_from(a);
+    auto remove = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
+        const auto deactivated = co_await store.disallow(app.integration_id, entry, core::system_now());
+        if (!deactivated) {
+            std::cerr << entry_text(entry) << " is not on the allowlist of Slack app " << app.instance_id
+                      << " (see `challenge slack allowed-workspaces`)\n";
+            co_return 1;
+        }
+        print(a,
+              {{"integration_id", app.integration_id}, {"instance_id", app.instance_id},
+               {"kind", core::to_string(entry.kind)}, {"slack_id", entry.slack_id},
+               {"deactivated_installations", *deactivated}},
+              entry_text(entry) + " may no longer install Slack app " + app.instance_id + "; " +
+                  std::to_string(*deactivated) + " live installation(s) deactivated\n");
+        co_return 0;
+    };
+    return with_slack_app(config, a, remove);
 }
 
 int slack_list(const service_config& config, const arguments& a) {
@@ -732,6 +828,9 @@ int slack_list(const service_config& config, const arguments& a) {
                 installs.push_back(installation_json(i));
                 install_lines += "    installed in " + installation_text(i) + "\n";
             }
+            const auto allowed = co_await store.allowlist(app.integration_id);
+            std::string allowed_text;
+            for (const auto& r : allowed) allowed_text += (allowed_text.empty() ? "" : ", ") + entry_text(r.entry);
             apps.push_back({{"integration_id", app.integration_id},
                             {"name", app.display_name},
                             {"instance_id", app.instance_id},
@@ -741,11 +840,13 @@ int slack_list(const service_config& config, const arguments& a) {
                             {"client_secret_set", app.client_secret_sealed.has_value()},
                             {"token_rotation", app.token_rotation},
                             {"security_channel_id", json_or_null(app.security_channel_id)},
-                            {"installations", installs}});
+                            {"installations", installs},
+                            {"allowed", allowlist_json(allowed)}});
             human += app.integration_id + "  " + app.display_name + "  instance=" + app.instance_id +
                      "  signing secret " + (app.signing_secret_sealed ? "set" : "not set") + ", client secret " +
                      (app.client_secret_sealed ? "set" : "not set") + "\n" +
-                     (install_lines.empty() ? "    not installed\n" : install_lines);
+                     (install_lines.empty() ? "    not installed\n" : install_lines) + "    may be installed by: " +
+                     (allowed_text.empty() ? "nobody yet (slack allow-workspace)" : allowed_text) + "\n";
         }
         print(a, {{"tenant_id", found->id}, {"slack_apps", apps}}, human.empty() ? "no Slack apps\n" : human);
         co_return 0;
@@ -1050,6 +1151,9 @@ int run_command(const arguments& a) {
     if (command == "slack" && sub == "manifest") return slack_manifest(config, a);
     if (command == "slack" && sub == "set-credentials") return slack_set_credentials(config, a);
     if (command == "slack" && sub == "list") return slack_list(config, a);
+    if (command == "slack" && sub == "allow-workspace") return slack_allow_workspace(config, a);
+    if (command == "slack" && sub == "allowed-workspaces") return slack_allowed_workspaces(config, a);
+    if (command == "slack" && sub == "remove-workspace") return slack_remove_workspace(config, a);
     if (command == "demo" && sub == "bootstrap") {
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
             storage::tenant_store tenants(db);

@@ -203,6 +203,7 @@ service_config read_config_from_environment() {
     c.slack_cards.public_base_url = c.api.public_base_url;
     c.slack_install.public_base_url = c.api.public_base_url;
     if (auto authorize = env("CHALLENGE_SLACK_AUTHORIZE_URL")) c.slack_install.authorize_url = *authorize;
+    c.slack_install.trusted_proxies = c.verification.trusted_proxies;
     c.slack_cards.poll_interval = std::chrono::milliseconds{env_int("CHALLENGE_SLACK_POLL_MS", 1000, 10, 60000)};
     c.expiry_sweep_interval = std::chrono::milliseconds{env_int("CHALLENGE_EXPIRY_SWEEP_MS", 1000, 10, 600000)};
     c.shutdown_grace = std::chrono::seconds{env_int("CHALLENGE_SHUTDOWN_GRACE_SECONDS", 10, 0, 600)};

@@ -4,6 +4,7 @@
 #include "app/core/verification.hpp"
 #include "slack/blocks.hpp"
 #include "slack/command.hpp"
+#include "slack/manifest.hpp"
 #include "slack/signature.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -81,6 +82,23 @@ std::string string_at(const json::object& o, std::initializer_list<std::string_v
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+std::size_t bytes_of(const std::optional<std::string>& s) {
+    return s ? s->size() : 0;
+}
+
+// What a cached row holds beyond its object: its strings.
+std::size_t bytes_of(const storage::slack_app_record& a) {
+    return a.integration_id.size() + a.tenant_id.size() + a.display_name.size() + a.instance_id.size() + bytes_of(a.app_id) +
+           bytes_of(a.signing_secret_sealed) + bytes_of(a.client_id) + bytes_of(a.client_secret_sealed) +
+           bytes_of(a.security_channel_id);
+}
+
+std::size_t bytes_of(const storage::slack_installation_record& i) {
+    return i.id.size() + i.integration_id.size() + i.tenant_id.size() + bytes_of(i.team_id) + bytes_of(i.enterprise_id) +
+           i.bot_user_id.size() + bytes_of(i.bot_id) + i.scopes.size() + i.bot_token_sealed.size() +
+           bytes_of(i.refresh_token_sealed);
+}
+
 std::string_view header(const http::request& req, std::string_view name) {
     auto it = req.find(name);
     return it == req.end() ? std::string_view{} : std::string_view(it->value());
@@ -92,14 +110,27 @@ json::object view_errors(std::string_view block_id, std::string_view message) {
     return json::object{{"response_action", "errors"}, {"errors", json::object{{block_id, message}}}};
 }
 
-ingress::ingress(ingress_dependencies deps, ingress_settings settings) : deps_(std::move(deps)), settings_(settings) {}
+ingress::ingress(ingress_dependencies deps, ingress_settings settings)
+    : deps_(std::move(deps)),
+      settings_(settings),
+      known_apps_(settings.known_apps),
+      unknown_apps_(settings.unknown_apps),
+      installations_(settings.installations) {}
+
+ingress_cache_usage ingress::cache_usage() const noexcept {
+    return {known_apps_.usage(), unknown_apps_.usage(), installations_.usage()};
+}
 
 asio::awaitable<std::optional<ingress::known_app>> ingress::app_for(std::string tenant_id, std::string instance_id) {
     const auto key = tenant_id + "/" + instance_id;
     const auto now = std::chrono::steady_clock::now();
-    if (auto hit = apps_.find(key); hit != apps_.end()) {
-        if (now - hit->second.fetched < settings_.app_cache_ttl) co_return hit->second.app;
-        apps_.erase(hit);
+    if (const auto* hit = known_apps_.find(key)) {
+        if (now - hit->at < settings_.app_cache_ttl) co_return hit->value;
+        known_apps_.erase(key);
+    }
+    if (const auto* miss = unknown_apps_.find(key)) {
+        if (now - *miss < settings_.app_cache_ttl) co_return std::nullopt;
+        unknown_apps_.erase(key);
     }
     std::optional<known_app> known;
     auto app = co_await deps_.slack.find_app(tenant_id, instance_id);
@@ -110,9 +141,17 @@ asio::awaitable<std::optional<ingress::known_app>> ingress::app_for(std::string 
         else
             spdlog::error("slack signing secret does not open integration_id={}", app->integration_id);
     }
-    if (apps_.size() > 10'000) apps_.clear();
-    apps_.insert_or_assign(key, cached_app{known, now});
+    if (known) {
+        const auto bytes = bytes_of(known->app) + known->signing_secret.size();
+        known_apps_.insert_or_assign(key, fetched<known_app>{*known, now}, bytes);
+    } else {
+        unknown_apps_.insert_or_assign(key, now, 0);
+    }
     co_return known;
+}
+
+void ingress::forget_app(const std::string& tenant_id, const std::string& instance_id) {
+    known_apps_.erase(tenant_id + "/" + instance_id);
 }
 
 asio::awaitable<std::optional<storage::slack_installation_record>> ingress::installation_for(
@@ -120,9 +159,9 @@ asio::awaitable<std::optional<storage::slack_installation_record>> ingress::inst
 ) {
     const auto key = integration_id + "/" + ref.enterprise_id + "/" + ref.team_id + (ref.is_enterprise_install ? "/org" : "");
     const auto now = std::chrono::steady_clock::now();
-    if (auto hit = installations_.find(key); hit != installations_.end()) {
-        if (now - hit->second.fetched < settings_.app_cache_ttl) co_return hit->second.installation;
-        installations_.erase(hit);
+    if (const auto* hit = installations_.find(key)) {
+        if (now - hit->at < settings_.app_cache_ttl) co_return hit->value;
+        installations_.erase(key);
     }
     auto found = co_await deps_.slack.find_installation(
         integration_id, non_empty(ref.enterprise_id), non_empty(ref.team_id), ref.is_enterprise_install
@@ -130,15 +169,14 @@ asio::awaitable<std::optional<storage::slack_installation_record>> ingress::inst
     // Only hits are kept: a workspace that installs the app must work at once, and only signed
     // requests get this far, so misses cannot be used to flood the database.
     if (!found) co_return found;
-    if (installations_.size() > 10'000) installations_.clear();
-    installations_.insert_or_assign(key, cached_installation{*found, now});
+    installations_.insert_or_assign(key, fetched<storage::slack_installation_record>{*found, now}, bytes_of(*found));
     co_return found;
 }
 
 asio::awaitable<http::response> ingress::events(http::request_context& ctx) {
     const std::string tenant_id(ctx.param("tenant"));
     const std::string instance_id(ctx.param("instance"));
-    if (!crypto::is_uuid(tenant_id) || instance_id.empty()) co_return refusal(bh::status::unauthorized);
+    if (!crypto::is_uuid(tenant_id) || !slack::is_instance_id(instance_id)) co_return refusal(bh::status::unauthorized);
     auto known = co_await app_for(tenant_id, instance_id);
     if (!known) {
         spdlog::warn("slack request for an unknown app request_id={} tenant_id={}", ctx.request_id, tenant_id);
@@ -177,10 +215,32 @@ asio::awaitable<http::response> ingress::events(http::request_context& ctx) {
             default: co_return refusal(bh::status::bad_request);
         }
     }
+    const bool for_this_app = co_await is_for_this_app(known->app, *parsed, ctx.request_id);
+    if (!known->app.app_id) forget_app(tenant_id, instance_id);  // it may have just been recorded
+    if (!for_this_app) co_return refusal(bh::status::unauthorized);
     if (auto retry = slack::read_retry_headers(header(ctx.req, "X-Slack-Retry-Num"), header(ctx.req, "X-Slack-Retry-Reason")))
         spdlog::info("slack retry request_id={} number={} reason={}", ctx.request_id, retry->number,
                      slack::to_string(retry->reason));
     co_return co_await dispatch(known->app, std::move(*parsed), ctx.request_id);
+}
+
+asio::awaitable<bool> ingress::is_for_this_app(
+    storage::slack_app_record app, const slack::inbound_payload& payload, std::string request_id
+) {
+    auto verdict = slack::check_api_app_id(payload, app.app_id.value_or(""));
+    if (verdict == slack::app_id_verdict::record) {
+        // The signature proves Slack sent this for the app whose signing secret we hold, so its
+        // api_app_id may name the app when nothing has (an app set up without --app-id).
+        const std::string claimed(slack::api_app_id_of(payload));
+        auto recorded = co_await deps_.slack.record_app_id(app.integration_id, claimed);
+        verdict = recorded == claimed ? slack::app_id_verdict::matches : slack::app_id_verdict::mismatch;
+        if (verdict == slack::app_id_verdict::matches)
+            spdlog::info("slack app id recorded from a signed request integration_id={} app_id={}", app.integration_id, claimed);
+    }
+    if (verdict != slack::app_id_verdict::mismatch && verdict != slack::app_id_verdict::missing) co_return true;
+    spdlog::warn("slack request refused request_id={} integration_id={} reason=api_app_id_{} recorded_app_id={}", request_id,
+                 app.integration_id, slack::to_string(verdict), app.app_id.value_or("-"));
+    co_return false;
 }
 
 asio::awaitable<http::response> ingress::dispatch(
@@ -336,10 +396,13 @@ asio::awaitable<std::optional<json::object>> ingress::on_command(context ctx, sl
         co_return std::nullopt;
     }
     if (auto* status = std::get_if<slack::show_status>(&parsed)) {
-        auto found = co_await deps_.challenges.find(ctx.installation.tenant_id, status->challenge_id);
-        // Only the two people involved may read a challenge's status from Slack.
-        if (!found || (found->requester_id != command.user_id && found->target_user_id != command.user_id))
-            co_return ephemeral_for(core::errc::challenge_not_found);
+        // Only the two people involved may read a challenge's status from Slack, and only in the
+        // workspace it went through (another workspace of the tenant may have the same user ids).
+        auto people = co_await deps_.jobs.people_of(ctx.installation.id, status->challenge_id);
+        const bool involved = people && (people->requester_user_id == command.user_id || people->target_user_id == command.user_id);
+        std::optional<core::challenge> found;
+        if (involved) found = co_await deps_.challenges.find(ctx.installation.tenant_id, status->challenge_id);
+        if (!found) co_return ephemeral_for(core::errc::challenge_not_found);
         const auto observed = core::observed_status(*found, deps_.clock());
         co_return slack::ephemeral(
             "Challenge `" + found->id + "` for " + slack::slack_mention(found->target_user_id.value_or("")) + ": *" +
@@ -425,10 +488,11 @@ asio::awaitable<std::optional<json::object>> ingress::on_block_actions(context c
         if (!reporting && action.action_id != ids::verify_action) continue;
         const std::string challenge_id = action.value;
         if (!crypto::is_uuid(challenge_id)) co_return ephemeral_for(core::errc::challenge_not_found);
-        auto target = co_await deps_.jobs.target_of(ctx.installation.tenant_id, challenge_id);
-        // Only the person challenged can answer (the card lives in their DM, but a forwarded or
-        // shared message must not let anyone else end it or speak for them).
-        const bool by_target = target && *target == actions.user.id;
+        auto people = co_await deps_.jobs.people_of(ctx.installation.id, challenge_id);
+        // Only the person challenged can answer, from the workspace the card went to (the card
+        // lives in their DM, but a forwarded or shared message, or a forged click from another
+        // workspace of the tenant, must not let anyone else end it or speak for them).
+        const bool by_target = people && people->target_user_id == actions.user.id;
         auto typed = string_at(actions.raw, {"state", "values", ids::additional_context_block,
                                              ids::additional_context_action, "value"});
         typed = slack::plain_user_text(typed, slack::max_target_response_length);
@@ -476,8 +540,8 @@ asio::awaitable<void> ingress::on_event(context ctx, slack::event_callback event
 
 asio::awaitable<void> ingress::publish_home(context ctx, std::string user_id) {
     constexpr int per_list = 10;
-    auto sent_rows = co_await deps_.jobs.sent_by(ctx.installation.tenant_id, user_id, per_list);
-    auto received_rows = co_await deps_.jobs.received_by(ctx.installation.tenant_id, user_id, per_list);
+    auto sent_rows = co_await deps_.jobs.sent_by(ctx.installation.id, user_id, per_list);
+    auto received_rows = co_await deps_.jobs.received_by(ctx.installation.id, user_id, per_list);
     std::vector<slack::home_entry> sent, received;
     for (auto& row : sent_rows) sent.push_back({std::move(row.challenge), slack::slack_mention(row.counterpart_user_id)});
     for (auto& row : received_rows) {

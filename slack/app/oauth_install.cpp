@@ -1,12 +1,16 @@
 // Shape of an install:
-//   /slack/install: app by instance -> state + browser secret (stored as SHA-256) -> 302 to Slack
-//   /slack/oauth_redirect: use the state once with the cookie -> error=? -> oauth.v2.access ->
-//   auth.test with the new token (bot_id; team/org must agree) -> seal and store -> page.
+//   /slack/install: app by instance -> browser secret (cookie) + state signed over the app, the
+//   secret's SHA-256 and the expiry -> 302 to Slack. Nothing is written.
+//   /slack/oauth_redirect: state's signature, browser and expiry -> record its use once ->
+//   error=? -> oauth.v2.access -> auth.test with the new token (bot_id; team/org must agree) ->
+//   seal and store -> page.
 #include "slack/app/oauth_install.hpp"
 
 #include "api/verification/html.hpp"
+#include "app/core/network_address.hpp"
 #include "app/http/request_fields.hpp"
 #include "slack/manifest.hpp"
+#include "slack/oauth_state.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
@@ -24,7 +28,8 @@ namespace bh = boost::beast::http;
 namespace {
 
 constexpr std::string_view cookie_base_name = "chal_slack_install";
-constexpr std::size_t secret_bytes = 32;  // state and browser secret: 256 random bits each
+constexpr std::size_t secret_bytes = 32;  // the browser secret: 256 random bits
+constexpr std::string_view state_key_purpose = "slack oauth state";
 
 bool is_https(std::string_view base) {
     return base.starts_with("https://");
@@ -80,17 +85,17 @@ http::response page(unsigned status, std::string_view title, std::string_view me
     return api::html_response(status, api::html_page(title, main));
 }
 
-http::response refused_state_page(storage::oauth_state_refusal why) {
+http::response refused_state_page(slack::oauth_state_refusal why) {
     const std::string again = " Nothing was installed. Start again from the &ldquo;Add to Slack&rdquo; link.";
     switch (why) {
-        case storage::oauth_state_refusal::unknown:
+        case slack::oauth_state_refusal::unknown:
             return page(400, "This install link is not valid", "Slack sent us back with an install we did not start." + again);
-        case storage::oauth_state_refusal::other_browser:
+        case slack::oauth_state_refusal::other_browser:
             return page(400, "Please finish the install in the browser you started it in",
                         "This install was started in another browser." + again);
-        case storage::oauth_state_refusal::used:
+        case slack::oauth_state_refusal::used:
             return page(400, "This install was already finished", "Each install can be completed once." + again);
-        case storage::oauth_state_refusal::expired:
+        case slack::oauth_state_refusal::expired:
             return page(400, "This install has expired", "Installs must be completed within 10 minutes." + again);
     }
     return page(400, "This install link is not valid", again);
@@ -118,6 +123,15 @@ http::response slack_failure_page(const slack::web_api_error& e, std::string_vie
         text = "Slack could not be reached or gave no usable answer. Try again in a minute.";
     }
     return page(502, "The installation did not complete", text + " Nothing was installed.");
+}
+
+http::response not_allowed_page(const slack::oauth_access& access) {
+    const auto what = access.is_enterprise_install
+                          ? "the <strong>" + api::html_escape(access.enterprise_id) + "</strong> organization"
+                          : "the <strong>" + api::html_escape(access.team_id) + "</strong> workspace";
+    return page(403, "This workspace may not install this app",
+                "This Challenge app only installs where its administrator allowed it. Ask them to allow " + what +
+                    ", then install again. Nothing was installed.");
 }
 
 http::response mismatch_page() {
@@ -153,19 +167,50 @@ std::string oauth_browser_cookie_name(std::string_view public_base_url) {
 }
 
 oauth_install::oauth_install(oauth_install_dependencies deps, oauth_install_settings settings)
-    : deps_(std::move(deps)), settings_(std::move(settings)) {
+    : deps_(std::move(deps)),
+      settings_(std::move(settings)),
+      state_key_(deps_.secrets.derive_key(state_key_purpose)),
+      clients_(settings_.clients) {
     settings_.public_base_url = without_trailing_slash(std::move(settings_.public_base_url));
 }
 
+std::optional<http::response> oauth_install::refuse_if_throttled(const http::request_context& ctx) {
+    const auto forwarded = ctx.req.find("X-Forwarded-For");
+    std::optional<std::string_view> header;
+    if (forwarded != ctx.req.end()) header = std::string_view(forwarded->value());
+    const auto client = core::forwarded_client_address(ctx.remote_address, header, settings_.trusted_proxies);
+    core::token_bucket bucket;
+    if (const auto* known = clients_.find(client)) bucket = *known;
+    const auto decision = core::take_token(bucket, settings_.per_client, std::chrono::steady_clock::now());
+    clients_.insert_or_assign(client, bucket, 0);
+    // No log line of its own: the request log has the 429, and a flood must not double it.
+    if (decision.allowed) return std::nullopt;
+    auto res = page(429, "Too many install attempts",
+                    "Please wait " + std::to_string(decision.retry_after.count()) + " seconds, then try again.");
+    res.set(bh::field::retry_after, std::to_string(decision.retry_after.count()));
+    return res;
+}
+
 asio::awaitable<http::response> oauth_install::install(http::request_context& ctx) {
+    co_return co_await start_install(ctx, std::nullopt);
+}
+
+asio::awaitable<http::response> oauth_install::install_for_admin(http::request_context& ctx, signed_in_admin admin) {
+    co_return co_await start_install(ctx, std::move(admin));
+}
+
+asio::awaitable<http::response> oauth_install::start_install(http::request_context& ctx, std::optional<signed_in_admin> admin) {
+    if (auto refused = refuse_if_throttled(ctx)) co_return std::move(*refused);
     const auto fields = http::decoded_fields(ctx.query);
     std::string instance = http::field_or_empty(fields, "instance");
     if (instance.empty()) {
         co_return page(400, "This install link is incomplete",
                        "It names no Slack app. Use the whole &ldquo;Add to Slack&rdquo; link you were given.");
     }
-    auto app = co_await deps_.store.find_app_by_instance(instance);
-    if (!app) {
+    std::optional<storage::slack_app_record> app;
+    if (slack::is_instance_id(instance)) app = co_await deps_.store.find_app_by_instance(instance);
+    // An admin vouches only for their own tenant's apps.
+    if (!app || (admin && admin->tenant_id != app->tenant_id)) {
         co_return page(404, "Unknown Slack app",
                        "No Slack app has this install link. Check that you used the whole link.");
     }
@@ -176,15 +221,11 @@ asio::awaitable<http::response> oauth_install::install(http::request_context& ct
                        "&hellip;</code>.");
     }
 
-    const auto state = crypto::base64url_encode(crypto::random_bytes(secret_bytes));
     const auto browser_secret = crypto::base64url_encode(crypto::random_bytes(secret_bytes));
-    std::string state_hash = crypto::sha256(state);
-    std::string browser_hash = crypto::sha256(browser_secret);
-    std::string integration_id = app->integration_id;
-    const auto expires_at = deps_.clock() + settings_.state_lifetime;
-    co_await deps_.store.create_oauth_state(
-        std::move(state_hash), std::move(integration_id), std::move(browser_hash), expires_at
-    );
+    const slack::oauth_state_claims claims{
+        app->integration_id, crypto::sha256(browser_secret), deps_.clock() + settings_.state_lifetime,
+        admin ? "admin:" + admin->admin_id : std::string()};
+    const auto state = slack::issue_oauth_state(state_key_, claims);
 
     const slack::manifest_params where{.base_url = settings_.public_base_url};
     std::string location = settings_.authorize_url;
@@ -199,11 +240,14 @@ asio::awaitable<http::response> oauth_install::install(http::request_context& ct
     res.set(bh::field::location, location);
     res.set(bh::field::set_cookie, browser_cookie(settings_.public_base_url, browser_secret, settings_.state_lifetime));
     api::add_security_headers(res);  // Cache-Control: no-store among them
-    spdlog::info("slack install started integration_id={} instance_id={}", app->integration_id, app->instance_id);
+    spdlog::info("slack install started integration_id={} instance_id={} by_admin={}", app->integration_id,
+                 app->instance_id, admin.has_value());
     co_return res;
 }
 
 asio::awaitable<http::response> oauth_install::oauth_redirect(http::request_context& ctx) {
+    // The cookie stays: the install can be finished once the rate allows.
+    if (auto refused = refuse_if_throttled(ctx)) co_return std::move(*refused);
     auto res = co_await finish_install(ctx);
     // The browser secret has done its job whatever the outcome.
     res.set(bh::field::set_cookie, browser_cookie(settings_.public_base_url, "", std::chrono::seconds{0}));
@@ -229,12 +273,17 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
                        "Start again from the &ldquo;Add to Slack&rdquo; link, with cookies allowed.");
     }
 
-    std::string state_hash = crypto::sha256(state);
-    std::string browser_hash = crypto::sha256(*cookie);
     const auto now = deps_.clock();
-    const auto used = co_await deps_.store.consume_oauth_state(std::move(state_hash), std::move(browser_hash), now);
-    if (const auto* why = std::get_if<storage::oauth_state_refusal>(&used)) co_return refused_state_page(*why);
-    const auto& integration_id = std::get<std::string>(used);
+    auto read = slack::read_oauth_state(state_key_, state, crypto::sha256(*cookie), now);
+    if (const auto* why = std::get_if<slack::oauth_state_refusal>(&read)) co_return refused_state_page(*why);
+    const auto claims = std::get<slack::oauth_state_claims>(std::move(read));
+    // The one write before Slack vouches for anything, for a state we signed, for this browser,
+    // in time: what a flood of anonymous requests cannot reach without first passing the rate.
+    const bool first_use = co_await deps_.store.use_oauth_state(
+        crypto::sha256(state), claims.integration_id, claims.browser_hash, claims.expires_at, now
+    );
+    if (!first_use) co_return refused_state_page(slack::oauth_state_refusal::used);
+    const auto& integration_id = claims.integration_id;
 
     if (error == "access_denied") {
         spdlog::info("slack install cancelled integration_id={}", integration_id);
@@ -268,6 +317,7 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
 
     const slack::manifest_params where{.base_url = settings_.public_base_url};
     const auto redirect_uri = slack::oauth_redirect_url(where);
+    const std::string grant_secret = *client_secret;
     slack::oauth_code_grant grant{*app->client_id, std::move(*client_secret), code, redirect_uri};
     auto access = co_await deps_.web_api.oauth_v2_access(std::move(grant), settings_.slack_timeout);
     if (!access) {
@@ -308,11 +358,18 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
         );
         co_return mismatch_page();
     }
-    if (app->app_id && !granted.app_id.empty() && *app->app_id != granted.app_id) {
-        spdlog::warn(
-            "slack install: the stored app id differs from Slack's integration_id={} stored={} slack={}",
-            integration_id, *app->app_id, granted.app_id
-        );
+    // The link's client id must install the app this instance is: an app set up without an app
+    // id takes Slack's word for it now (oauth.v2.access answered our client secret).
+    std::optional<std::string> recorded_app_id = app->app_id;
+    if (!recorded_app_id && !granted.app_id.empty())
+        recorded_app_id = co_await deps_.store.record_app_id(app->integration_id, granted.app_id);
+    if (granted.app_id.empty() || recorded_app_id != granted.app_id) {
+        spdlog::warn("slack install refused: Slack installed another app integration_id={} recorded_app_id={} slack_app_id={}",
+                     integration_id, recorded_app_id.value_or("-"), granted.app_id);
+        co_await uninstall(granted, *app->client_id, grant_secret);
+        co_return page(502, "The installation did not complete",
+                       "Slack installed a different app than this link is for (its client ID belongs to another app). "
+                       "Nothing was installed; an administrator must check the app&rsquo;s credentials.");
     }
 
     storage::slack_installation_record record;
@@ -334,7 +391,14 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
     }
     record.installed_at = now;
     const auto installation_id = record.id;
-    co_await deps_.store.install(std::move(record), now);
+    std::optional<std::string> admitted_by;
+    if (!claims.admitted_by.empty()) admitted_by = claims.admitted_by;
+    if (!co_await deps_.store.install_if_allowed(std::move(record), now, admitted_by)) {
+        spdlog::warn("slack install refused: not on the app's allowlist integration_id={} team_id={} enterprise_id={} org_wide={}",
+                     integration_id, granted.team_id, granted.enterprise_id, granted.is_enterprise_install);
+        co_await uninstall(granted, *app->client_id, grant_secret);
+        co_return not_allowed_page(granted);
+    }
 
     spdlog::info(
         "slack app installed integration_id={} installation_id={} team_id={} enterprise_id={} org_wide={} rotation={}",
@@ -342,6 +406,17 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
         !granted.refresh_token.empty()
     );
     co_return api::html_response(200, api::html_page("Installed in Slack", installed_page_html(granted)));
+}
+
+asio::awaitable<void> oauth_install::uninstall(slack::oauth_access granted, std::string client_id, std::string client_secret) {
+    // The token is not kept, so the app must not stay in that workspace looking installed.
+    slack::caller as;
+    as.token = granted.access_token;
+    as.workspace = granted.is_enterprise_install ? granted.enterprise_id : granted.team_id;
+    as.timeout = settings_.slack_timeout;
+    boost::json::object params{{"client_id", std::move(client_id)}, {"client_secret", std::move(client_secret)}};
+    auto removed = co_await deps_.web_api.call("apps.uninstall", std::move(as), std::move(params), slack::body_encoding::form);
+    if (!removed) spdlog::warn("slack refused install not uninstalled {}", removed.error().log_text());
 }
 
 }  // namespace chal::slack_app

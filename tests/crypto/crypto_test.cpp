@@ -63,3 +63,13 @@ TEST(secret_box, refuses_tampered_ciphertext_and_other_keys) {
     EXPECT_FALSE(secret_box(std::string(32, 'x')).open(box.seal("secret", "aad"), "aad").has_value());
     EXPECT_THROW(secret_box(std::string(16, 'k')), std::invalid_argument);
 }
+
+TEST(secret_box, derives_a_distinct_stable_key_per_purpose_and_master_key) {
+    const secret_box box(std::string(32, 'k'));
+    const auto state_key = box.derive_key("slack oauth state");
+    EXPECT_EQ(state_key.size(), 32u);
+    EXPECT_EQ(state_key, secret_box(std::string(32, 'k')).derive_key("slack oauth state"));
+    EXPECT_NE(state_key, box.derive_key("another purpose"));
+    EXPECT_NE(state_key, secret_box(std::string(32, 'x')).derive_key("slack oauth state"));
+    EXPECT_NE(state_key, std::string(32, 'k'));
+}

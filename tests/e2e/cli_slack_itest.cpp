@@ -269,6 +269,9 @@ TEST_F(cli_slack, set_credentials_seals_secrets_checks_the_token_and_stores_the_
             EXPECT_EQ(app.at("client_secret_set"), true);
             EXPECT_EQ(app.at("installations").at(0).at("team_id"), "T0ACME");
             EXPECT_EQ(app.at("installations").at(0).at("bot_user_id"), "U0CHALBOT");
+            // The operator's own bot token is their permission: its workspace is on the allowlist.
+            EXPECT_EQ(app.at("allowed").at(0).at("slack_id"), "T0ACME");
+            EXPECT_EQ(app.at("allowed").at(0).at("added_by"), "set-credentials");
         } else {
             EXPECT_TRUE(contains(listed.out, "acme1")) << listed.out;
             EXPECT_TRUE(contains(listed.out, "T0ACME")) << listed.out;
@@ -303,4 +306,60 @@ TEST_F(cli_slack, an_invalid_bot_token_exits_1_and_stores_nothing) {
     const auto app = boost::json::parse(listed.out).at("slack_apps").at(0);
     EXPECT_EQ(app.at("signing_secret_set"), false);
     EXPECT_TRUE(app.at("installations").as_array().empty());
+}
+
+TEST_F(cli_slack, the_allowlist_is_set_listed_and_emptied_and_removing_deactivates_what_it_admitted) {
+    const auto integration = create_app("acme1");
+    ASSERT_FALSE(integration.empty());
+    const std::vector<std::string> app{"--tenant", tenant_, "--instance", "acme1"};
+    auto with = [&](std::vector<std::string> args) {
+        args.insert(args.begin() + 2, app.begin(), app.end());
+        return cli(args);
+    };
+
+    auto empty = with({"slack", "allowed-workspaces"});
+    ASSERT_EQ(empty.exit_code, 0) << describe(empty);
+    EXPECT_TRUE(contains(empty.out, "no workspace may install")) << empty.out;
+
+    auto allowed = with({"slack", "allow-workspace", "--team", "T0ACME", "--json"});
+    ASSERT_EQ(allowed.exit_code, 0) << describe(allowed);
+    EXPECT_EQ(boost::json::parse(allowed.out).at("added"), true);
+    auto again = with({"slack", "allow-workspace", "--team", "T0ACME"});
+    ASSERT_EQ(again.exit_code, 0) << describe(again);
+    EXPECT_TRUE(contains(again.out, "already allowed")) << again.out;
+    ASSERT_EQ(with({"slack", "allow-workspace", "--enterprise", "E0GRID"}).exit_code, 0);
+
+    auto listed = with({"slack", "allowed-workspaces", "--json"});
+    ASSERT_EQ(listed.exit_code, 0) << describe(listed);
+    std::map<std::string, std::string> by_entry;  // "kind id" -> added_by
+    const auto listing = boost::json::parse(listed.out);
+    for (const auto& e : listing.at("allowed").as_array())
+        by_entry[text_of(e.at("kind")) + " " + text_of(e.at("slack_id"))] = text_of(e.at("added_by"));
+    EXPECT_EQ(by_entry, (std::map<std::string, std::string>{{"org E0GRID", "operator"}, {"workspace T0ACME", "operator"}}));
+
+    // A live installation of T0ACME (an operator's bot token), then T0ACME is removed.
+    temp_file signing(std::string(signing_secret) + "\n");
+    temp_file token(std::string(bot_token) + "\n");
+    ASSERT_EQ(with({"slack", "set-credentials", "--signing-secret-file", signing.path(), "--bot-token-file", token.path()})
+                  .exit_code, 0);
+    auto removed = with({"slack", "remove-workspace", "--team", "T0ACME", "--json"});
+    ASSERT_EQ(removed.exit_code, 0) << describe(removed);
+    EXPECT_EQ(boost::json::parse(removed.out).at("deactivated_installations"), 1);
+    EXPECT_EQ(query("SELECT count(*) FROM slack_installations WHERE deactivated_at IS NULL")[0].get<std::int64_t>(0), 0);
+    EXPECT_EQ(with({"slack", "remove-workspace", "--team", "T0ACME"}).exit_code, 1) << "no longer on the list";
+
+    for (const auto& bad : std::vector<std::vector<std::string>>{
+             {"slack", "allow-workspace"},
+             {"slack", "allow-workspace", "--team", "T0ACME", "--enterprise", "E0GRID"},
+             {"slack", "allow-workspace", "--team", "E0GRID"},
+             {"slack", "allow-workspace", "--team", "t0acme"},
+             {"slack", "allow-workspace", "--enterprise", "T0ACME"},
+             {"slack", "remove-workspace", "--team", "T0 ACME"},
+         }) {
+        auto r = with(bad);
+        EXPECT_EQ(r.exit_code, 2) << describe(r);
+    }
+    auto unknown = cli({"slack", "allow-workspace", "--tenant", tenant_, "--instance", "nope", "--team", "T0ACME"});
+    EXPECT_EQ(unknown.exit_code, 1) << describe(unknown);
+    EXPECT_EQ(query("SELECT count(*) FROM slack_install_allowlist")[0].get<std::int64_t>(0), 1) << "only E0GRID is left";
 }

@@ -72,7 +72,7 @@ protected:
     }
 
     // The Slack app with its signing secret and one workspace installation, as the CLI stores them.
-    void install_app() {
+    void install_app(std::optional<std::string> app_id = std::string("A0FAKE")) {
         crypto::secret_box box(*crypto::base64_decode(test_master_key_base64));
         storage::slack_store store(*db_);
         storage::slack_app_record app;
@@ -82,19 +82,28 @@ protected:
         app.instance_id = "main";
         app.signing_secret_sealed = box.seal(signing_secret, storage::slack_signing_secret_context(app.integration_id));
         app.security_channel_id = "C0SECURITY";
+        app.app_id = std::move(app_id);
         testing::run(io_, store.create_app(app));
+        integration_id_ = app.integration_id;
+        install_workspace(team, bot_token);
+    }
+
+    // A (re)installation of the app in `workspace`; returns its id.
+    std::string install_workspace(const std::string& workspace, const std::string& token) {
+        crypto::secret_box box(*crypto::base64_decode(test_master_key_base64));
+        storage::slack_store store(*db_);
         storage::slack_installation_record inst;
         inst.id = crypto::new_uuid_v7(std::chrono::system_clock::now());
-        inst.integration_id = app.integration_id;
+        inst.integration_id = integration_id_;
         inst.tenant_id = tenant_id_;
-        inst.team_id = team;
+        inst.team_id = workspace;
         inst.bot_user_id = "U0BOT";
         inst.bot_id = "B0BOT";
         inst.scopes = "chat:write,commands,im:write,users:read,users:read.email";
-        inst.bot_token_sealed = box.seal(bot_token, storage::slack_bot_token_context(inst.id));
+        inst.bot_token_sealed = box.seal(token, storage::slack_bot_token_context(inst.id));
         inst.installed_at = core::system_now();
         testing::run(io_, store.install(inst, core::system_now()));
-        integration_id_ = app.integration_id;
+        return inst.id;
     }
 
     std::string events_path(const std::string& instance = "main") { return "/slack/" + tenant_id_ + "/" + instance + "/events"; }
@@ -112,14 +121,17 @@ protected:
         return call(verb::post, events_path(instance), std::move(body), std::move(headers));
     }
 
-    http_reply slash_command(const std::string& text, const std::string& user = requester) {
-        auto body = form_encode({{"token", "deprecated"}, {"team_id", team}, {"team_domain", "acme"},
-                                 {"channel_id", "C0GENERAL"}, {"channel_name", "general"}, {"user_id", user},
-                                 {"user_name", "rita"}, {"command", "/challenge"}, {"text", text},
-                                 {"api_app_id", "A0FAKE"}, {"is_enterprise_install", "false"},
-                                 {"response_url", slack_->response_url("cmd-" + std::to_string(++sequence_))},
-                                 {"trigger_id", "13345224609.738474920.8088930838d88f008e0"}});
-        return post_signed(std::move(body), "application/x-www-form-urlencoded");
+    // `/challenge <text>` as Slack sends it; `app_id` is its api_app_id (nullopt: none).
+    http_reply slash_command(const std::string& text, const std::string& user = requester,
+                             std::optional<std::string> app_id = std::string("A0FAKE")) {
+        std::vector<std::pair<std::string, std::string>> fields{
+            {"token", "deprecated"}, {"team_id", acting_team_}, {"team_domain", "acme"}, {"channel_id", "C0GENERAL"},
+            {"channel_name", "general"}, {"user_id", user}, {"user_name", "rita"}, {"command", "/challenge"},
+            {"text", text}, {"is_enterprise_install", "false"},
+            {"response_url", slack_->response_url("cmd-" + std::to_string(++sequence_))},
+            {"trigger_id", "13345224609.738474920.8088930838d88f008e0"}};
+        if (app_id) fields.emplace_back("api_app_id", *app_id);
+        return post_signed(form_encode(fields), "application/x-www-form-urlencoded");
     }
 
     http_reply interaction(const json::object& payload) {
@@ -127,11 +139,11 @@ protected:
     }
 
     // A retry is signed afresh by Slack (a new timestamp) and carries the retry headers.
-    http_reply event(const std::string& event_id, json::object inner, bool retry = false) {
-        json::object envelope{{"token", "deprecated"}, {"team_id", team}, {"api_app_id", "A0FAKE"},
+    http_reply event(const std::string& event_id, json::object inner, bool retry = false, std::string app_id = "A0FAKE") {
+        json::object envelope{{"token", "deprecated"}, {"team_id", acting_team_}, {"api_app_id", std::move(app_id)},
                               {"type", "event_callback"}, {"event_id", event_id}, {"event_time", 1764590400},
                               {"event", std::move(inner)},
-                              {"authorizations", json::array{json::object{{"enterprise_id", nullptr}, {"team_id", team},
+                              {"authorizations", json::array{json::object{{"enterprise_id", nullptr}, {"team_id", acting_team_},
                                                                          {"user_id", "U0BOT"}, {"is_bot", true},
                                                                          {"is_enterprise_install", false}}}}};
         if (!retry) return post_signed(json::serialize(envelope), "application/json");
@@ -144,9 +156,9 @@ protected:
                                        const std::string& action_id = "report_incident") {
         return json::object{
             {"type", "block_actions"},
-            {"user", json::object{{"id", user}, {"username", "tom"}, {"name", "tom"}, {"team_id", team}}},
+            {"user", json::object{{"id", user}, {"username", "tom"}, {"name", "tom"}, {"team_id", acting_team_}}},
             {"api_app_id", "A0FAKE"},
-            {"team", json::object{{"id", team}, {"domain", "acme"}}},
+            {"team", json::object{{"id", acting_team_}, {"domain", "acme"}}},
             {"container", json::object{{"type", "message"}, {"message_ts", "1700000000.000100"}, {"channel_id", "DU0TGT"}}},
             {"channel", json::object{{"id", "DU0TGT"}}},
             {"trigger_id", "123.456.abc"},
@@ -164,6 +176,8 @@ protected:
 
     std::string newest_challenge() { return scalar("SELECT id::text FROM challenges ORDER BY created_at DESC, id DESC LIMIT 1"); }
 
+    // The workspace the helpers' requests come from.
+    std::string acting_team_ = team;
     std::unique_ptr<testing::fake_slack> slack_;
     std::string tenant_id_;
     std::string integration_id_;
@@ -229,6 +243,35 @@ TEST_F(slack_e2e, ForgedStaleReplayedAndUnknownRequestsAreRefused) {
     EXPECT_EQ(count_rows("SELECT count(*) FROM challenges"), 0);
 }
 
+TEST_F(slack_e2e, RequestsSignedForTheAppButLabelledForAnotherSlackAppOrForNoneAreRefused) {
+    start_service(slack_config());
+    EXPECT_EQ(slash_command("<@U0TGT|tom> other app", requester, "A0OTHER").status, 401u);
+    EXPECT_EQ(slash_command("<@U0TGT|tom> no app", requester, std::nullopt).status, 401u);
+    auto click = report_incident_click("0190f1a2-7c3b-7d4e-8f5a-1b2c3d4e5f60", target, "x");
+    click["api_app_id"] = "A0OTHER";
+    EXPECT_EQ(interaction(click).status, 401u);
+    click.erase("api_app_id");
+    EXPECT_EQ(interaction(click).status, 401u);
+    json::object opened{{"type", "app_home_opened"}, {"user", requester}, {"channel", "DU0REQ"}, {"tab", "home"}};
+    EXPECT_EQ(event("Ev0001", opened, false, "A0OTHER").status, 401u);
+    EXPECT_EQ(count_rows("SELECT count(*) FROM challenges"), 0);
+
+    // The same requests labelled with the app's own id are served.
+    EXPECT_EQ(slash_command("help").status, 200u);
+    EXPECT_EQ(event("Ev0002", opened).status, 200u);
+    EXPECT_TRUE(wait_for_slack("views.publish", 1));
+    EXPECT_EQ(scalar("SELECT app_id FROM slack_apps"), "A0FAKE");
+}
+
+TEST_F(slack_e2e, AnAppSetUpWithoutAnAppIdTakesItFromItsFirstSignedRequestAndThenHoldsToIt) {
+    testing::run(io_, db_->execute_unprepared("UPDATE slack_apps SET app_id = NULL"));
+    start_service(slack_config());
+    EXPECT_EQ(slash_command("help", requester, "A0FIRST").status, 200u);
+    EXPECT_EQ(scalar("SELECT app_id FROM slack_apps"), "A0FIRST");
+    EXPECT_EQ(slash_command("help", requester, "A0FAKE").status, 401u);
+    EXPECT_EQ(slash_command("help", requester, "A0FIRST").status, 200u);
+}
+
 TEST_F(slack_e2e, SslCheckAndUrlVerificationAreAnswered) {
     start_service(slack_config());
     auto ssl = post_signed("ssl_check=1&token=deprecated", "application/x-www-form-urlencoded");
@@ -286,6 +329,60 @@ TEST_F(slack_e2e, ReportIncidentFromTheCardFailsTheChallengeAndUpdatesBothMessag
     ASSERT_TRUE(wait_for_slack("chat.postMessage", 3));
     EXPECT_EQ(slack_->calls("chat.postMessage")[2].param("channel"), "C0SECURITY");
     EXPECT_TRUE(eventually([&] { return count_rows("SELECT count(*) FROM slack_jobs WHERE state = 'done'") == 2; }));
+}
+
+// In an Enterprise Grid org the same user ids exist in every workspace, so the user id alone
+// cannot tell workspaces of one tenant apart: the installation must.
+TEST_F(slack_e2e, AnotherWorkspaceOfTheTenantCanNeitherActOnNorSeeThisWorkspacesChallenges) {
+    install_workspace("T0SECOND", "xoxb-second-workspace");
+    start_service(slack_config());
+    ASSERT_EQ(slash_command("<@U0TGT|tom> payroll change").status, 200u);
+    const auto id = newest_challenge();
+    ASSERT_TRUE(wait_for_slack("chat.postMessage", 2));
+
+    acting_team_ = "T0SECOND";
+    auto report = interaction(report_incident_click(id, target, "from the other workspace"));
+    EXPECT_EQ(report.status, 200u);
+    EXPECT_NE(report.body.find("not found"), std::string::npos) << report.body;
+    EXPECT_EQ(interaction(report_incident_click(id, target, "typed elsewhere", "verify")).status, 200u);
+    EXPECT_EQ(scalar("SELECT status || '|' || coalesce(target_response, '-') FROM challenges WHERE id = '" + id + "'"),
+              "initiated|-");
+    auto status = slash_command("status " + id);
+    EXPECT_NE(status.body.find("not found"), std::string::npos) << status.body;
+    json::object opened{{"type", "app_home_opened"}, {"user", requester}, {"channel", "DU0REQ"}, {"tab", "home"}};
+    EXPECT_EQ(event("Ev0100", opened).status, 200u);
+    ASSERT_TRUE(wait_for_slack("views.publish", 1));
+    const auto elsewhere = slack_->calls("views.publish")[0];
+    EXPECT_EQ(elsewhere.token, "xoxb-second-workspace");
+    EXPECT_EQ(json::serialize(elsewhere.params).find("payroll change"), std::string::npos);
+
+    // The workspace the challenge went through sees and acts on it.
+    acting_team_ = team;
+    EXPECT_NE(slash_command("status " + id).body.find("initiated"), std::string::npos);
+    EXPECT_EQ(event("Ev0101", opened).status, 200u);
+    ASSERT_TRUE(wait_for_slack("views.publish", 2));
+    EXPECT_NE(json::serialize(slack_->calls("views.publish")[1].params).find("payroll change"), std::string::npos);
+    EXPECT_EQ(interaction(report_incident_click(id, target, "not me")).status, 200u);
+    EXPECT_EQ(scalar("SELECT status FROM challenges WHERE id = '" + id + "'"), "failed");
+}
+
+TEST_F(slack_e2e, AReinstallInTheSameWorkspaceKeepsItsChallengesCardsAndHome) {
+    start_service(slack_config());
+    ASSERT_EQ(slash_command("<@U0TGT|tom> before the reinstall").status, 200u);
+    const auto id = newest_challenge();
+    ASSERT_TRUE(wait_for_slack("chat.postMessage", 2));
+    const auto reinstalled = install_workspace(team, "xoxb-after-reinstall");
+    start_service(slack_config());  // a fresh node: no installation cached from before
+
+    EXPECT_NE(slash_command("status " + id).body.find("initiated"), std::string::npos);
+    json::object opened{{"type", "app_home_opened"}, {"user", target}, {"channel", "DU0TGT"}, {"tab", "home"}};
+    EXPECT_EQ(event("Ev0200", opened).status, 200u);
+    ASSERT_TRUE(wait_for_slack("views.publish", 1));
+    EXPECT_EQ(slack_->calls("views.publish")[0].token, "xoxb-after-reinstall");
+    EXPECT_NE(json::serialize(slack_->calls("views.publish")[0].params).find("before the reinstall"), std::string::npos);
+    EXPECT_EQ(interaction(report_incident_click(id, target, "not me")).status, 200u);
+    EXPECT_EQ(scalar("SELECT status FROM challenges WHERE id = '" + id + "'"), "failed");
+    EXPECT_NE(scalar("SELECT installation_id::text FROM slack_challenges WHERE challenge_id = '" + id + "'"), reinstalled);
 }
 
 TEST_F(slack_e2e, TheVerifyClickKeepsWhatTheTargetTypedOnTheCard) {

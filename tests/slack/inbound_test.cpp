@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 using namespace chal::slack;
 
@@ -531,6 +532,79 @@ TEST(slack_inbound, throws_from_value_only_when_asked) {
     auto r = parse_inbound("text/plain", "");
     ASSERT_FALSE(r);
     EXPECT_THROW((void)r.value(), std::invalid_argument);
+}
+
+// --- api_app_id --------------------------------------------------------------------------
+
+namespace {
+
+inbound_payload parsed(std::string_view content_type, std::string_view body) {
+    auto r = parse_inbound(content_type, body);
+    if (!r) throw std::runtime_error("parse failed: " + r.error().detail);
+    return *r;
+}
+
+}  // namespace
+
+TEST(slack_app_id, accepts_only_the_recorded_app_on_every_type_slack_always_labels) {
+    const std::vector<inbound_payload> labelled{
+        parsed(form, challenge_command_body),  // A123456
+        parsed(form, interactive_body(R"({"type":"block_actions","user":{"id":"U1"},"api_app_id":"A123456",
+                                         "actions":[{"action_id":"a"}]})")),
+        parsed(form, interactive_body(R"({"type":"view_submission","user":{"id":"U1"},"api_app_id":"A123456",
+                                         "view":{"id":"V1"}})")),
+        parsed(form, interactive_body(R"({"type":"block_suggestion","user":{"id":"U1"},"api_app_id":"A123456",
+                                         "action_id":"a","block_id":"b","value":"x"})")),
+        parsed(json_type, R"({"type":"event_callback","api_app_id":"A123456","event_id":"Ev1","event_time":1,
+                              "event":{"type":"app_uninstalled"}})"),
+        parsed(json_type, R"({"type":"app_rate_limited","api_app_id":"A123456","minute_rate_limited":1})"),
+    };
+    for (const auto& p : labelled) {
+        EXPECT_EQ(api_app_id_of(p), "A123456");
+        EXPECT_EQ(check_api_app_id(p, "A123456"), app_id_verdict::matches);
+        EXPECT_EQ(check_api_app_id(p, "A0OTHER"), app_id_verdict::mismatch);
+        EXPECT_EQ(check_api_app_id(p, ""), app_id_verdict::record) << "the first signed request names the app";
+    }
+}
+
+TEST(slack_app_id, refuses_a_type_slack_always_labels_when_it_comes_without_one) {
+    const std::vector<inbound_payload> unlabelled{
+        parsed(form, doc_command),
+        parsed(form, interactive_body(R"({"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"a"}]})")),
+        parsed(form, interactive_body(R"({"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1"}})")),
+        parsed(json_type, R"({"type":"event_callback","event_id":"Ev1","event_time":1,"event":{"type":"app_uninstalled"}})"),
+        parsed(json_type, R"({"type":"app_rate_limited","minute_rate_limited":1})"),
+    };
+    for (const auto& p : unlabelled) {
+        EXPECT_EQ(check_api_app_id(p, "A123456"), app_id_verdict::missing);
+        EXPECT_EQ(check_api_app_id(p, ""), app_id_verdict::missing);
+    }
+}
+
+TEST(slack_app_id, checks_shortcuts_and_closed_modals_only_when_they_name_an_app) {
+    const auto global = parsed(form, interactive_body(R"({"type":"shortcut","user":{"id":"U1"},"callback_id":"c",
+                                                         "trigger_id":"t"})"));
+    const auto closed = parsed(form, interactive_body(R"({"type":"view_closed","user":{"id":"U1"},"view":{"id":"V1"}})"));
+    EXPECT_EQ(check_api_app_id(global, "A123456"), app_id_verdict::not_claimed);
+    EXPECT_EQ(check_api_app_id(closed, "A123456"), app_id_verdict::not_claimed);
+    const auto labelled = parsed(form, interactive_body(R"({"type":"message_action","user":{"id":"U1"},"callback_id":"c",
+                                                           "trigger_id":"t","message":{"ts":"1.2"},"api_app_id":"A0OTHER"})"));
+    EXPECT_EQ(check_api_app_id(labelled, "A123456"), app_id_verdict::mismatch);
+    EXPECT_EQ(check_api_app_id(labelled, "A0OTHER"), app_id_verdict::matches);
+}
+
+TEST(slack_app_id, never_records_an_app_id_that_is_not_shaped_like_slacks) {
+    for (const auto* odd : {"A0FAKE\\nINJECTED", "a0fake", "A0 FAKE", "A0123456789012345678901234567890123"}) {
+        const auto p = parsed(form, interactive_body(std::string(R"({"type":"block_actions","user":{"id":"U1"},"api_app_id":")") +
+                                                     odd + R"(","actions":[{"action_id":"a"}]})"));
+        EXPECT_EQ(check_api_app_id(p, ""), app_id_verdict::mismatch) << odd;
+    }
+}
+
+TEST(slack_app_id, lets_ssl_check_and_url_verification_through_since_they_name_no_app) {
+    EXPECT_EQ(check_api_app_id(parsed(form, "ssl_check=1&token=x"), "A123456"), app_id_verdict::not_claimed);
+    EXPECT_EQ(check_api_app_id(parsed(json_type, R"({"type":"url_verification","challenge":"c"})"), ""),
+              app_id_verdict::not_claimed);
 }
 
 // --- retry headers -----------------------------------------------------------------------

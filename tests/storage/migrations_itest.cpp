@@ -126,5 +126,37 @@ TEST_F(migrations_itest, audit_events_refuse_delete) {
     EXPECT_EQ(audit_events_for(c.id).size(), 1u);
 }
 
+// Upgrading must not cut running tenants off Slack: 0009 puts the workspace or org of every live
+// installation on its app's allowlist, and nothing else.
+TEST_F(migrations_itest, the_slack_allowlist_migration_allows_what_was_installed_before_it) {
+    pg::pool scratch{io.get_executor(), scratch_settings(), pg::log_function{}};
+    for (const auto& m : all_migrations())
+        if (m.version < 9) run(scratch.execute_unprepared(m.sql));
+    run(scratch.execute_unprepared(R"sql(
+        INSERT INTO tenants (id, name) VALUES ('0190a8e5-0000-7000-8000-0000000000a1', 'Acme');
+        INSERT INTO integrations (id, tenant_id, kind, display_name)
+            VALUES ('0190a8e5-0000-7000-8000-0000000000b1', '0190a8e5-0000-7000-8000-0000000000a1', 'slack', 'Slack');
+        INSERT INTO slack_apps (integration_id, tenant_id, instance_id)
+            VALUES ('0190a8e5-0000-7000-8000-0000000000b1', '0190a8e5-0000-7000-8000-0000000000a1', 'prod');
+        INSERT INTO slack_installations (id, integration_id, tenant_id, team_id, enterprise_id, is_enterprise_install,
+                                         bot_user_id, bot_token_sealed, installed_at, deactivated_at)
+        VALUES ('0190a8e5-0000-7000-8000-0000000000c1', '0190a8e5-0000-7000-8000-0000000000b1',
+                '0190a8e5-0000-7000-8000-0000000000a1', 'T0LIVE', 'E0GRID', false, 'U0BOT', 'x', now(), NULL),
+               ('0190a8e5-0000-7000-8000-0000000000c2', '0190a8e5-0000-7000-8000-0000000000b1',
+                '0190a8e5-0000-7000-8000-0000000000a1', NULL, 'E0ORGWIDE', true, 'W0BOT', 'x', now(), NULL),
+               ('0190a8e5-0000-7000-8000-0000000000c3', '0190a8e5-0000-7000-8000-0000000000b1',
+                '0190a8e5-0000-7000-8000-0000000000a1', 'T0GONE', NULL, false, 'U0BOT', 'x', now(), now()))sql"));
+    for (const auto& m : all_migrations())
+        if (m.version == 9) run(scratch.execute_unprepared(m.sql));
+
+    const auto rows = run(scratch.execute_unprepared(
+        "SELECT kind || ':' || slack_id || ':' || added_by FROM slack_install_allowlist ORDER BY kind, slack_id"
+    ));
+    std::vector<std::string> allowed;
+    for (const auto& r : rows) allowed.push_back(r.get<std::string>(0));
+    EXPECT_EQ(allowed, (std::vector<std::string>{"org:E0ORGWIDE:migration 0009", "workspace:T0LIVE:migration 0009"}));
+    scratch.close();
+}
+
 }  // namespace
 }  // namespace chal::storage

@@ -107,23 +107,18 @@ TEST_F(slack_store_itest, an_event_id_is_handled_once_per_app) {
     EXPECT_TRUE(run(slack.first_delivery(a.integration_id, "Ev1", t0 + 2h)));
 }
 
-TEST_F(slack_store_itest, an_oauth_state_is_used_once_and_only_from_its_browser) {
+TEST_F(slack_store_itest, an_oauth_state_is_used_once) {
     const auto t = make_tenant();
     const auto a = app_for(t, "prod");
     run(slack.create_app(a));
     const std::string state(32, 's');
     const std::string browser(32, 'b');
-    run(slack.create_oauth_state(state, a.integration_id, browser, t0 + 10min));
-    auto other = run(slack.consume_oauth_state(state, std::string(32, 'x'), t0 + 1min));
-    EXPECT_EQ(std::get<oauth_state_refusal>(other), oauth_state_refusal::other_browser);
-    auto mine = run(slack.consume_oauth_state(state, browser, t0 + 1min));
-    ASSERT_TRUE(std::holds_alternative<std::string>(mine));
-    EXPECT_EQ(std::get<std::string>(mine), a.integration_id);
-    auto again = run(slack.consume_oauth_state(state, browser, t0 + 2min));
-    EXPECT_EQ(std::get<oauth_state_refusal>(again), oauth_state_refusal::used);
-    run(slack.create_oauth_state(std::string(32, 'e'), a.integration_id, browser, t0 + 10min));
-    auto late = run(slack.consume_oauth_state(std::string(32, 'e'), browser, t0 + 11min));
-    EXPECT_EQ(std::get<oauth_state_refusal>(late), oauth_state_refusal::expired);
+    EXPECT_TRUE(run(slack.use_oauth_state(state, a.integration_id, browser, t0 + 10min, t0 + 1min)));
+    EXPECT_FALSE(run(slack.use_oauth_state(state, a.integration_id, browser, t0 + 10min, t0 + 2min)));
+    EXPECT_TRUE(run(slack.use_oauth_state(std::string(32, 'e'), a.integration_id, browser, t0 + 10min, t0 + 2min)));
+    // Kept until the state expires, then pruned: by then the state itself is refused as expired.
+    EXPECT_EQ(run(slack.prune(t0 + 10min)), 0);
+    EXPECT_EQ(run(slack.prune(t0 + 10min + 1s)), 2);
 }
 
 TEST_F(slack_store_itest, a_challenges_messages_are_kept_per_role_for_updates_in_place) {
@@ -155,10 +150,76 @@ TEST_F(slack_store_itest, credentials_and_the_installation_are_saved_together_or
     EXPECT_EQ(live[0].team_id, "T1");
     EXPECT_EQ(run(slack.find_app(t.tenant.id, "prod"))->app_id, "A123");
 
+    // An operator's bot token is its own permission: its workspace goes on the allowlist.
+    const auto allowed = run(slack.allowlist(a.integration_id));
+    ASSERT_EQ(allowed.size(), 1u);
+    EXPECT_EQ(allowed[0].entry, (core::slack_allowlist_entry{core::slack_owner_kind::workspace, "T1"}));
+    EXPECT_EQ(allowed[0].added_by, "set-credentials");
+
     // An app that does not exist: nothing is written, not even the installation.
     auto ghost = app_for(t, "ghost");
     EXPECT_FALSE(run(slack.save_app_credentials(ghost, workspace(ghost, "T9", "token"), t0)));
     EXPECT_TRUE(run(slack.installations_of_app(ghost.integration_id)).empty());
+}
+
+// --- the install allowlist -------------------------------------------------------------------
+
+TEST_F(slack_store_itest, an_install_anyone_can_start_is_stored_only_for_an_allowed_workspace) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    EXPECT_FALSE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::nullopt)));
+    EXPECT_TRUE(run(slack.installations_of_app(a.integration_id)).empty());
+
+    EXPECT_TRUE(run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, "operator", t0)));
+    EXPECT_FALSE(run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, "someone", t0 + 1s)));
+    EXPECT_TRUE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::nullopt)));
+    EXPECT_EQ(run(slack.installations_of_app(a.integration_id)).size(), 1u);
+    const auto list = run(slack.allowlist(a.integration_id));
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].added_by, "operator") << "allowing twice changes nothing";
+    EXPECT_EQ(list[0].added_at, t0);
+
+    // Another app of the same tenant has a list of its own.
+    const auto b = app_for(t, "staging");
+    run(slack.create_app(b));
+    EXPECT_FALSE(run(slack.install_if_allowed(workspace(b, "T1", "token"), t0, std::nullopt)));
+}
+
+TEST_F(slack_store_itest, an_install_admitted_by_an_admin_puts_its_workspace_on_the_list) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    EXPECT_TRUE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::string("admin:alice"))));
+    const auto list = run(slack.allowlist(a.integration_id));
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].entry.slack_id, "T1");
+    EXPECT_EQ(list[0].added_by, "admin:alice");
+}
+
+TEST_F(slack_store_itest, disallowing_deactivates_the_live_installations_nothing_admits_any_more) {
+    const auto t = make_tenant();
+    const auto a = app_for(t, "prod");
+    run(slack.create_app(a));
+    run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, "operator", t0));
+    run(slack.allow(a.integration_id, {core::slack_owner_kind::workspace, "T2"}, "operator", t0));
+    run(slack.allow(a.integration_id, {core::slack_owner_kind::org, "E1"}, "operator", t0));
+    auto in_grid = workspace(a, "T2", "token");
+    in_grid.enterprise_id = "E1";
+    ASSERT_TRUE(run(slack.install_if_allowed(workspace(a, "T1", "token"), t0, std::nullopt)));
+    ASSERT_TRUE(run(slack.install_if_allowed(in_grid, t0, std::nullopt)));
+
+    EXPECT_EQ(run(slack.disallow(a.integration_id, {core::slack_owner_kind::workspace, "T2"}, t0 + 1min)), 0)
+        << "T2 is still admitted by its org";
+    EXPECT_EQ(run(slack.disallow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, t0 + 1min)), 1);
+    const auto live = run(slack.installations_of_app(a.integration_id));
+    ASSERT_EQ(live.size(), 1u);
+    EXPECT_EQ(live[0].team_id, "T2");
+    EXPECT_FALSE(run(slack.disallow(a.integration_id, {core::slack_owner_kind::workspace, "T1"}, t0 + 2min)))
+        << "no longer on the list";
+    EXPECT_EQ(run(slack.disallow(a.integration_id, {core::slack_owner_kind::org, "E1"}, t0 + 2min)), 1);
+    EXPECT_TRUE(run(slack.installations_of_app(a.integration_id)).empty());
+    EXPECT_TRUE(run(slack.allowlist(a.integration_id)).empty());
 }
 
 }  // namespace

@@ -487,6 +487,11 @@ canned_answer canned(fake_slack::state& st, const slack_call& call) {
         std::erase(ts, '.');
         out.body = json::object{{"ok", true}, {"channel", channel},
                                 {"permalink", "https://fake-workspace.slack.com/archives/" + channel + "/p" + ts}};
+    } else if (method == "apps.uninstall") {
+        // The app's own credentials, with the token of the installation to remove.
+        if (string_param(p, "client_id") != st.oauth.client_id) return {failure("invalid_client_id"), {}};
+        if (string_param(p, "client_secret") != st.oauth.client_secret) return {failure("bad_client_secret"), {}};
+        out.body = json::object{{"ok", true}};
     } else if (method == "views.open") {
         if (string_param(p, "trigger_id").empty()) return {invalid_arguments("trigger_id"), {}};
         if (!p.contains("view")) return {invalid_arguments("view"), {}};
