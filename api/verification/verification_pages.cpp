@@ -6,6 +6,7 @@
 #include "api/verification/html.hpp"
 #include "app/core/device.hpp"
 #include "app/core/network_address.hpp"
+#include "app/core/text.hpp"
 #include "app/core/verification.hpp"
 #include "app/saml/service_provider.hpp"
 
@@ -29,10 +30,7 @@ constexpr std::size_t max_target_response = 2000;
 constexpr std::size_t max_device_report = 16 * 1024;
 
 std::string trimmed_response(std::string_view text) {
-    std::string out;
-    for (const char c : text.substr(0, max_target_response)) {
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
-    }
+    auto out = core::storable_text(text, max_target_response, core::line_breaks::keep);
     while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == '\t')) out.pop_back();
     return out;
 }
@@ -229,8 +227,8 @@ std::string verification_pages::login_json(
     o["auth_time"] = auth_time ? boost::json::value(core::format_rfc3339(*auth_time)) : nullptr;
     o["browser"] = crypto::hex_encode(b.hash);
     o["ip"] = client_ip(ctx);
-    o["user_agent"] = std::string(ctx.req[bh::field::user_agent]).substr(0, 512);
-    if (auto version = header_value(ctx.req, "Sec-CH-UA-Platform-Version")) o["ua_platform_version"] = version->substr(0, 32);
+    o["user_agent"] = core::storable_text(ctx.req[bh::field::user_agent], 512);
+    if (auto version = header_value(ctx.req, "Sec-CH-UA-Platform-Version")) o["ua_platform_version"] = core::storable_text(*version, 32);
     return boost::json::serialize(o);
 }
 

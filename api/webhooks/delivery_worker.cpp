@@ -2,6 +2,7 @@
 
 #include "api/webhooks/signature.hpp"
 #include "app/core/callback.hpp"
+#include "app/core/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -27,17 +28,6 @@ storage::attempt_record outcome_record(
     r.started_at = started;
     r.duration_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
     return r;
-}
-
-// Response snippets are for people reading the attempt log; any byte that could break a
-// UTF-8 text column or a terminal becomes '?'.
-std::string printable_snippet(std::string_view body) {
-    std::string out(body);
-    for (char& c : out) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x80 || (u < 0x20 && c != '\n' && c != '\t')) c = '?';
-    }
-    return out;
 }
 
 // Keeps the in-flight counts right however an attempt ends.
@@ -186,7 +176,7 @@ asio::awaitable<void> delivery_worker::attempt(storage::claimed_delivery d) {
             if (auto retry_after = sent->header("Retry-After")) outcome.retry_after = core::parse_retry_after(*retry_after);
             record.status_code = static_cast<int>(sent->status);
             record.peer_address = sent->peer_address;
-            record.response_snippet = printable_snippet(sent->body);
+            record.response_snippet = core::storable_text(sent->body, config_.response_snippet_limit, core::line_breaks::keep);
             if (sent->status < 200 || sent->status >= 300) record.error_class = "http_status";
         } else {
             outcome.timed_out = sent.error() == http::client_errc::timeout;
