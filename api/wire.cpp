@@ -169,7 +169,7 @@ std::variant<list_query, api_error> parse_list_query(std::string_view raw_query)
                 return error_for(problem::invalid_query, "limit must be an integer between 1 and 100");
             q.limit = limit;
         } else if (param.key == "cursor") {
-            auto decoded = crypto::base64_decode(param.value);
+            auto decoded = crypto::base64url_decode(param.value);
             if (!decoded || !crypto::is_uuid(*decoded))
                 return error_for(problem::invalid_query, "cursor is not one this API returned");
             q.before_id = *decoded;

@@ -154,18 +154,24 @@ asio::awaitable<void> delivery_worker::attempt(storage::claimed_delivery d) {
 
     core::attempt_outcome outcome;
     storage::attempt_record record;
+    const auto attempt_timestamp = static_cast<std::int64_t>(started.time_since_epoch().count());
+    auto headers = callback_headers(d.event_id, d.event_type, attempt_timestamp, d.body, secret);
     if (!secret_ok) {
         // Sending unsigned would teach receivers to accept unsigned calls; fail and retry instead.
         spdlog::error("webhook secret cannot be opened integration_id={} (master key changed?)", d.integration_id);
         record = outcome_record(d, started, std::chrono::steady_clock::now() - started_steady);
         record.error_class = "secret_unreadable";
+    } else if (!headers) {
+        // Stored before secrets were checked on the way in: a failed attempt like any other, so
+        // the schedule runs out instead of the attempt failing the same way forever.
+        spdlog::error("webhook secret cannot sign integration_id={} (not whsec_<base64>)", d.integration_id);
+        record = outcome_record(d, started, std::chrono::steady_clock::now() - started_steady);
+        record.error_class = "secret_unusable";
     } else {
         http::outgoing_request req;
         req.method = boost::beast::http::verb::post;
         req.url = d.url;
-        req.headers = callback_headers(
-            d.event_id, d.event_type, static_cast<std::int64_t>(started.time_since_epoch().count()), d.body, secret
-        );
+        req.headers = std::move(*headers);
         req.body = d.body;
         req.total_timeout = config_.attempt_timeout;
         req.max_body_override = config_.response_snippet_limit;

@@ -431,6 +431,11 @@ asio::awaitable<int> create_webhook_integration(
             co_return 2;
         }
     }
+    if (secret && !api::webhooks::is_usable_webhook_secret(*secret)) {
+        std::cerr << "--secret cannot sign callbacks: a secret starting with whsec_ must continue with the base64 of its key "
+                     "bytes (Standard Webhooks), and an empty one signs nothing; use --generate-secret for a good one\n";
+        co_return 2;
+    }
     const auto id = new_id();
     auto key = api::issue_api_key();
     storage::integration_record integration{id, tenant_id, "webhook", name, callback_url, seal_secret(config, id, secret)};

@@ -117,8 +117,18 @@ TEST(list_query, reads_status_limit_and_cursor) {
     EXPECT_EQ(std::get<api::list_query>(api::parse_list_query(std::string_view{})).limit, 20);
 }
 
+TEST(list_query, refuses_a_cursor_that_is_not_exactly_what_the_api_returned) {
+    const auto cursor = api::encode_cursor("0190a8e5-0000-7000-8000-000000000001");
+    for (const std::string& bad : {cursor + "%3D", cursor + "%3D%3D", "%3D" + cursor, cursor.substr(0, cursor.size() - 1)}) {
+        auto parsed = api::parse_list_query("cursor=" + bad);
+        ASSERT_TRUE(std::holds_alternative<api::api_error>(parsed)) << bad;
+        EXPECT_EQ(std::get<api::api_error>(parsed).message, "cursor is not one this API returned");
+    }
+}
+
 TEST(list_query, refuses_bad_values_with_a_reason) {
-    for (const char* bad : {"status=done", "limit=0", "limit=101", "limit=ten", "cursor=abc", "limit=1 2", "a=%zz"}) {
+    for (const char* bad : {"status=done", "limit=0", "limit=101", "limit=ten", "cursor=abc", "limit=1 2", "a=%zz",
+                            "cursor=%3D", "cursor=%3D%3D%3D", "cursor=", "status=%00"}) {
         auto parsed = api::parse_list_query(bad);
         ASSERT_TRUE(std::holds_alternative<api::api_error>(parsed)) << bad;
         EXPECT_EQ(std::get<api::api_error>(parsed).status, 400u);
