@@ -66,6 +66,7 @@ api_error error_for(problem p, std::string_view detail) {
     switch (p) {
         case problem::body_not_json_object: return {400, "Request body must be a JSON object"};
         case problem::wrong_field_type: return {400, std::string(detail)};
+        case problem::nul_in_field: return {400, std::string(detail) + " must not contain NUL characters"};
         case problem::unknown_integration_type:
             return {400, "integration_type must be \"slack\" for a Slack challenge, or \"webhook\" or left out for a standard one"};
         case problem::invalid_query: return {400, std::string(detail)};

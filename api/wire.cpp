@@ -26,6 +26,8 @@ std::optional<api_error> read_string(
     const auto* value = body.if_contains(field);
     if (!value || value->is_null()) return std::nullopt;
     if (!value->is_string()) return wrong_type(field, "a string");
+    // JSON may spell one ("\u0000"); no text column can hold it.
+    if (value->get_string().find('\0') != boost::json::string::npos) return error_for(problem::nul_in_field, field);
     out = std::string(value->get_string());
     return std::nullopt;
 }

@@ -216,6 +216,9 @@ private:
                 request_context ctx{
                     req, path, query, std::move(found->params), remote_, request_id, received_at};
                 res = co_await call_handler(*found->fn, ctx, route_name);
+            } else if (auto* bad = std::get_if<router::bad_parameter>(&match)) {
+                route_name = bad->route_name;
+                res = error_response(shared_, 400, "Bad request: a path parameter is not valid text");
             } else if (auto* not_allowed = std::get_if<router::method_not_allowed>(&match)) {
                 res = error_response(shared_, 405, "Method not allowed");
                 res.set(bhttp::field::allow, not_allowed->allow_header());

@@ -5,6 +5,7 @@
 #include "slack/app/oauth_install.hpp"
 
 #include "api/verification/html.hpp"
+#include "app/core/text.hpp"
 #include "app/http/request_fields.hpp"
 #include "slack/manifest.hpp"
 
@@ -164,7 +165,9 @@ asio::awaitable<http::response> oauth_install::install(http::request_context& ct
         co_return page(400, "This install link is incomplete",
                        "It names no Slack app. Use the whole &ldquo;Add to Slack&rdquo; link you were given.");
     }
-    auto app = co_await deps_.store.find_app_by_instance(instance);
+    // "%00" or "%FF" names no app, and no database could be asked about it.
+    std::optional<storage::slack_app_record> app;
+    if (core::is_clean_text(instance)) app = co_await deps_.store.find_app_by_instance(instance);
     if (!app) {
         co_return page(404, "Unknown Slack app",
                        "No Slack app has this install link. Check that you used the whole link.");

@@ -48,6 +48,19 @@ TEST(create_request, names_the_field_with_the_wrong_type) {
               "expiry_minutes must be an integer between 1 and 10080");
 }
 
+TEST(create_request, refuses_a_nul_character_in_any_text_field) {
+    for (const char* field : {"target_user_id", "target_user_email", "context", "callback_url", "requester_id"}) {
+        const auto body = std::string(R"({"target_user_id": "u", ")") + field + R"(": "a\u0000b"})";
+        const auto e = parse_error(body);
+        EXPECT_EQ(e.status, 400u) << field;
+        EXPECT_EQ(e.message, std::string(field) + " must not contain NUL characters");
+    }
+    EXPECT_EQ(parse_error(R"({"integration_type": "slack", "target_user_id": "U1", "requester_email": "\u0000"})").message,
+              "requester_email must not contain NUL characters");
+    // Other escapes stay what they are: a context may span lines.
+    EXPECT_EQ(parse_ok(R"({"target_user_id": "u", "context": "line one\nline two"})").challenge.context, "line one\nline two");
+}
+
 TEST(create_request, needs_a_json_object) {
     for (const char* body : {"", "not json", "[1,2]", "\"text\"", "{\"a\":"}) {
         EXPECT_EQ(parse_error(body).message, "Request body must be a JSON object") << body;
