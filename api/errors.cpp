@@ -14,6 +14,8 @@ api_error error_for(core::errc e) {
         case errc::invalid_callback_url:
             return {400, "callback_url must be an absolute https:// URL with a host and no user name or password"};
         case errc::callback_scheme_not_allowed: return {400, "callback_url must use https://"};
+        case errc::callback_address_not_allowed:
+            return {400, "callback_url must not point at a loopback, private, link-local or other non-public address"};
         case errc::invalid_email:
             return {400, "target_user_email must be at most 254 characters without control characters"};
         case errc::field_too_long:

@@ -209,10 +209,7 @@ boost::asio::awaitable<void> verification_pages::start_if_new(link_view& link) {
 }
 
 std::string verification_pages::client_ip(const http::request_context& ctx) const {
-    const auto forwarded = header_value(ctx.req, "X-Forwarded-For");
-    std::optional<std::string_view> header;
-    if (forwarded) header = *forwarded;
-    return core::forwarded_client_address(ctx.remote_address, header, settings_.trusted_proxies);
+    return http::client_address(ctx, settings_.trusted_proxies);
 }
 
 std::string verification_pages::login_json(

@@ -50,6 +50,14 @@ http::response server_error_response(unsigned status, std::string_view message) 
     }
 }
 
+// However the configuration was put together, callback URLs are vetted when stored with the
+// policy their delivery uses.
+service_config with_delivery_callback_policy(service_config config) {
+    config.api.callback_policy = callback_url_policy_of(config.outbound);
+    config.slack_requests.callback_policy = config.api.callback_policy;
+    return config;
+}
+
 crypto::secret_box make_secret_box(const service_config& config) {
     if (!config.master_key) throw std::invalid_argument("CHALLENGE_MASTER_KEY is required (32 random bytes, base64)");
     return crypto::secret_box(*config.master_key);
@@ -111,7 +119,7 @@ struct service::parts {
     asio::steady_timer shutdown_signal;
 
     parts(asio::io_context& io, service_config cfg, core::clock_function clk)
-        : config(std::move(cfg)),
+        : config(with_delivery_callback_policy(std::move(cfg))),
           clock(std::move(clk)),
           secrets(make_secret_box(config)),
           db(io.get_executor(), config.database, log_pg),
