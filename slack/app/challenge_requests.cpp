@@ -116,7 +116,9 @@ boost::asio::awaitable<core::result<core::challenge>> challenge_requests::create
 
     storage::slack_delivery delivery{
         request.installation.id, request.requester_user_id, request.target_user_id, request.origin_channel_id};
-    co_await challenges_.insert_for_slack(*planned, request.actor, delivery);
+    std::optional<storage::idempotent_completion> completion;
+    if (request.complete) completion = request.complete(*planned);
+    co_await challenges_.insert_for_slack(*planned, request.actor, delivery, std::move(completion));
     wake_card_worker_();
     co_return *planned;
 }
