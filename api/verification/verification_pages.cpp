@@ -305,7 +305,7 @@ boost::asio::awaitable<http::response> verification_pages::begin_oidc(
 ) {
     auto discovered = co_await deps_.oidc.discover(*s.oidc_issuer);
     if (auto* f = std::get_if<oidc_failure>(&discovered)) {
-        spdlog::warn("oidc discovery failed tenant_id={} challenge_id={} reason={}", c.tenant_id, c.id, f->reason);
+        spdlog::warn("oidc discovery failed tenant_id={} challenge_id={} reason={}", c.tenant_id, c.id, core::escaped_for_log(f->reason));
         co_return message_page(502, "Your sign-in page is unreachable",
                                "We could not reach your organisation's sign-in service. Nothing was changed; try again shortly.",
                                s.support);
@@ -371,7 +371,7 @@ http::response verification_pages::login_refused_page(
     const storage::support_contacts& support
 ) const {
     spdlog::warn("login refused tenant_id={} challenge_id={} reason={} detail={}", tenant_id, challenge_id,
-                 core::error_category().message(static_cast<int>(why)), detail);
+                 core::error_category().message(static_cast<int>(why)), core::escaped_for_log(detail));
     const auto e = error_for(why);
     return message_page(e.status, "Your sign-in could not be confirmed", e.message, support);
 }
@@ -421,7 +421,7 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
         details.auth_method = "oidc";
         co_await deps_.challenges.transition(std::nullopt, c->id, core::challenge_event::fail_authentication, details, "idp", now);
         if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
-        spdlog::info("oidc provider refused the login challenge_id={} error={}", c->id, error->second.substr(0, 64));
+        spdlog::info("oidc provider refused the login challenge_id={} error={}", c->id, core::escaped_for_log(error->second));
         co_return message_page(401, "Sign-in was not completed",
                                "Your sign-in page did not confirm who you are, so this request was marked as failed. "
                                "If this was a mistake, ask for a new request.",

@@ -3,6 +3,7 @@
 #include "api/errors.hpp"
 #include "api/ops_api.hpp"
 #include "app/async/task_tracker.hpp"
+#include "app/core/text.hpp"
 #include "app/service/expiry_sweeper.hpp"
 #include "app/service/routes.hpp"
 #include "slack/app/oauth_install.hpp"
@@ -21,7 +22,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-void log_pg(int level, std::string_view message) {
+// Messages from the database and the HTTP server may quote what a client sent (a handler's
+// exception, a notice about a value): escaped, so each stays one line.
+constexpr std::size_t library_message_limit = 4096;
+
+void log_pg(int level, std::string_view raw) {
+    const auto message = core::escaped_for_log(raw, library_message_limit);
     switch (level) {
         case 0: spdlog::debug("pg {}", message); break;
         case 1: spdlog::info("pg {}", message); break;
@@ -30,7 +36,8 @@ void log_pg(int level, std::string_view message) {
     }
 }
 
-void log_http(http::log_level level, std::string_view message) {
+void log_http(http::log_level level, std::string_view raw) {
+    const auto message = core::escaped_for_log(raw, library_message_limit);
     switch (level) {
         case http::log_level::debug: spdlog::debug("http {}", message); break;
         case http::log_level::info: spdlog::info("http {}", message); break;
