@@ -605,12 +605,12 @@ async function startedOidcState(verificationUrl) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   let authorizeUrl;
-  const isProvider = (url) => url.origin === new URL(op.issuer).origin;
-  await page.route(isProvider, async (route) => { authorizeUrl ??= route.request().url(); await route.abort(); });
+  const providerOrigin = new URL(op.issuer).origin;
+  page.on('request', (r) => { if (new URL(r.url()).origin === providerOrigin) authorizeUrl ??= r.url(); });
   await page.goto(verificationUrl);
-  await page.click('#verify').catch(() => {});  // the aborted navigation may reject
-  await waitFor(() => authorizeUrl !== undefined, 15000, 'the redirect to the provider');
-  await page.unroute(isProvider);
+  await page.click('#verify');
+  await page.waitForSelector('input[name="login"]', { timeout: 15000 });
+  assert.ok(authorizeUrl, 'the browser went to the provider');
   return { ctx, page, state: new URL(authorizeUrl).searchParams.get('state') };
 }
 
@@ -618,7 +618,7 @@ for (const parameter of ['error', 'iss']) {
   test(`an OIDC callback ${parameter} with %0A in it stays on its own log line`, async () => {
     const created = await createChallenge();
     const { ctx, page, state } = await startedOidcState(created.verification_url);
-    const forged = `${new Date().toISOString()} info challenge verified challenge_id=${created.challenge_id}`;
+    const forged = `${new Date().toISOString()} info challenge verified`;  // short enough for the old 64-byte cut
     const logged = serverLog.length;
     // A genuine `iss` beside the forged `error`, so the answer reads as the provider's own.
     const iss = parameter === 'error' ? `&iss=${encodeURIComponent(op.issuer)}` : '';
@@ -626,8 +626,8 @@ for (const parameter of ['error', 'iss']) {
     await waitFor(() => serverLog.slice(logged).includes(created.challenge_id), 10000, 'the callback to be logged');
     const lines = serverLog.slice(logged).split('\n');
     assert.ok(!lines.some((line) => line.startsWith(forged)), 'a forged line was written');
-    const line = lines.find((l) => l.includes(created.challenge_id));
-    assert.ok(line.includes(`x\\n${forged}`), line);
+    // The value is on the real line, its line break written as the two characters \n.
+    assert.ok(lines.some((line) => line.includes(`x\\n${forged}`)), serverLog.slice(logged));
     await ctx.close();
   });
 }
