@@ -4,6 +4,8 @@
 #include "api/wire.hpp"
 #include "app/core/idempotency.hpp"
 #include "app/core/network_address.hpp"
+#include "app/core/text.hpp"
+#include "app/http/request_fields.hpp"
 #include "app/core/verification.hpp"
 #include "app/crypto/crypto.hpp"
 
@@ -60,9 +62,7 @@ challenge_api::challenge_api(api_dependencies deps, api_settings settings)
       principals_(settings_.cache_limits) {}
 
 std::string challenge_api::client_address(const http::request_context& ctx) const {
-    std::optional<std::string_view> forwarded;
-    if (auto it = ctx.req.find("X-Forwarded-For"); it != ctx.req.end()) forwarded = it->value();
-    return core::forwarded_client_address(ctx.remote_address, forwarded, settings_.trusted_proxies);
+    return http::client_address(ctx, settings_.trusted_proxies);
 }
 
 std::optional<http::response> challenge_api::refuse_if_address_exhausted(const std::string& address) {
@@ -139,37 +139,67 @@ boost::asio::awaitable<http::response> challenge_api::create(http::request_conte
     auto parsed = parse_create_request(ctx.req.body());
     if (auto* e = std::get_if<api_error>(&parsed)) co_return error_response(*e);
     const auto& request = std::get<create_request>(parsed);
-    if (request.slack) co_return co_await create_slack_challenge(*principal, request, ctx.request_id);
 
-    std::optional<std::string> idempotency_key;
+    std::optional<idempotent_request> idempotent;
     if (auto it = ctx.req.find("Idempotency-Key"); it != ctx.req.end()) {
         if (!core::is_valid_idempotency_key(it->value()))
             co_return error_response(error_for(core::errc::idempotency_key_invalid));
-        idempotency_key = std::string(it->value());
+        // Only a request that can be replayed needs its fingerprint (the create hot path skips it).
+        idempotent = idempotent_request{
+            {principal->tenant_id, principal->api_key_hash},
+            std::string(it->value()),
+            crypto::sha256_hex("POST /api/v1/challenges\n" + ctx.req.body())};
     }
-    // Only a request that can be replayed needs its fingerprint (the create hot path skips it).
-    std::string fingerprint;
-    if (idempotency_key) fingerprint = crypto::sha256_hex("POST /api/v1/challenges\n" + ctx.req.body());
+    if (request.slack) co_return co_await create_slack_challenge(*principal, request, std::move(idempotent), ctx.request_id);
+
     // The contract's 500 text for any failure past validation, the database's included.
     std::optional<http::response> answer;
     try {
-        answer = co_await create_challenge(
-            *principal, request.challenge, std::move(idempotency_key), std::move(fingerprint), ctx.request_id
-        );
+        answer = co_await create_challenge(*principal, request.challenge, std::move(idempotent), ctx.request_id);
     } catch (const std::exception& e) {
         spdlog::error(
-            "create_challenge failed request_id={} tenant_id={} error={}", ctx.request_id, principal->tenant_id, e.what()
+            "create_challenge failed request_id={} tenant_id={} error={}", ctx.request_id, principal->tenant_id,
+            core::escaped_for_log(e.what())
         );
     }
     if (!answer) co_return error_response(error_for(problem::internal_create));
     co_return std::move(*answer);
 }
 
+boost::asio::awaitable<std::optional<http::response>> challenge_api::claim_idempotency_key(
+    const idempotent_request& idempotent, core::timestamp now
+) {
+    const auto& scope = idempotent.scope;
+    const auto& key = idempotent.key;
+    const auto& fingerprint = idempotent.fingerprint;
+    if (co_await deps_.idempotency.claim_new(scope, key, fingerprint, now)) co_return std::nullopt;
+    auto existing = co_await deps_.idempotency.find(scope, key);
+    switch (core::judge_idempotent_retry(existing, fingerprint, now)) {
+        case core::idempotency_verdict::replay: {
+            auto res = json_response(existing->response_status.value_or(201), existing->response_body.value_or("{}"));
+            res.set("Idempotent-Replayed", "true");
+            co_return res;
+        }
+        case core::idempotency_verdict::mismatch: co_return error_response(error_for(core::errc::idempotency_key_reused));
+        case core::idempotency_verdict::in_progress:
+            co_return error_response(error_for(core::errc::idempotency_request_in_progress));
+        case core::idempotency_verdict::proceed: break;
+    }
+    bool owned = false;
+    if (existing) owned = co_await deps_.idempotency.take_over(scope, key, *existing, fingerprint, now);
+    else owned = co_await deps_.idempotency.claim_new(scope, key, fingerprint, now);
+    if (!owned) co_return error_response(error_for(core::errc::idempotency_request_in_progress));
+    co_return std::nullopt;
+}
+
+storage::idempotent_completion challenge_api::completion_of(const idempotent_request& idempotent, std::string created) const {
+    return {idempotent.scope.api_key_hash, idempotent.key, idempotent.fingerprint, 201, std::move(created)};
+}
+
 boost::asio::awaitable<http::response> challenge_api::create_challenge(
     const storage::api_key_principal& principal,
     const core::challenge_request& request,
-    std::optional<std::string> idempotency_key,
-    std::string fingerprint,
+    std::optional<idempotent_request> idempotent,
     std::string request_id
 ) {
     const auto now = deps_.clock();
@@ -184,48 +214,24 @@ boost::asio::awaitable<http::response> challenge_api::create_challenge(
     if (!planned) co_return error_response(error_for(planned.error()));
     planned->verification_code = core::verification_code_from(crypto::random_u32());
 
+    auto body = created_body(*planned, settings_.public_base_url);
     std::optional<storage::idempotent_completion> completion;
-    if (idempotency_key) {
-        bool owned = co_await deps_.idempotency.claim_new(principal.tenant_id, *idempotency_key, fingerprint, now);
-        if (!owned) {
-            auto existing = co_await deps_.idempotency.find(principal.tenant_id, *idempotency_key);
-            switch (core::judge_idempotent_retry(existing, fingerprint, now)) {
-                case core::idempotency_verdict::replay: {
-                    auto res = json_response(existing->response_status.value_or(201), existing->response_body.value_or("{}"));
-                    res.set("Idempotent-Replayed", "true");
-                    co_return res;
-                }
-                case core::idempotency_verdict::mismatch:
-                    co_return error_response(error_for(core::errc::idempotency_key_reused));
-                case core::idempotency_verdict::in_progress:
-                    co_return error_response(error_for(core::errc::idempotency_request_in_progress));
-                case core::idempotency_verdict::proceed:
-                    if (existing) {
-                        owned = co_await deps_.idempotency.take_over(
-                            principal.tenant_id, *idempotency_key, *existing, fingerprint, now
-                        );
-                    } else {
-                        owned = co_await deps_.idempotency.claim_new(principal.tenant_id, *idempotency_key, fingerprint, now);
-                    }
-                    if (!owned) co_return error_response(error_for(core::errc::idempotency_request_in_progress));
-                    break;
-            }
-        }
-        completion = storage::idempotent_completion{*idempotency_key, fingerprint, 201, {}};
+    if (idempotent) {
+        if (auto answered = co_await claim_idempotency_key(*idempotent, now)) co_return std::move(*answered);
+        completion = completion_of(*idempotent, body);
     }
 
-    auto body = created_body(*planned, settings_.public_base_url);
-    if (completion) completion->response_body = body;
     bool stored = false;
     try {
         co_await deps_.challenges.insert(*planned, "api_key:" + principal.integration_id, completion);
         stored = true;
     } catch (const std::exception& e) {
-        spdlog::error("challenge insert failed request_id={} tenant_id={} error={}", request_id, principal.tenant_id, e.what());
+        spdlog::error("challenge insert failed request_id={} tenant_id={} error={}", request_id, principal.tenant_id,
+                      core::escaped_for_log(e.what()));
     }
     if (!stored) {
         // Free the key so the client's retry runs at once instead of waiting out the claim.
-        if (idempotency_key) co_await deps_.idempotency.abandon(principal.tenant_id, *idempotency_key, fingerprint);
+        if (idempotent) co_await deps_.idempotency.abandon(idempotent->scope, idempotent->key, idempotent->fingerprint);
         co_return error_response(error_for(problem::internal_create));
     }
     deps_.counters.count_challenge_event("created");
@@ -236,17 +242,35 @@ boost::asio::awaitable<http::response> challenge_api::create_challenge(
 }
 
 boost::asio::awaitable<http::response> challenge_api::create_slack_challenge(
-    const storage::api_key_principal& principal, const create_request& request, std::string request_id
+    const storage::api_key_principal& principal,
+    const create_request& request,
+    std::optional<idempotent_request> idempotent,
+    std::string request_id
 ) {
     if (!deps_.slack) co_return error_response(error_for(core::errc::slack_not_configured));
+    // Claimed before Slack is asked anything, so a replay costs Slack nothing.
+    if (idempotent) {
+        if (auto answered = co_await claim_idempotency_key(*idempotent, deps_.clock())) co_return std::move(*answered);
+    }
+    // The key completes in the statement that stores the challenge, with the answer given here.
+    slack_completion complete;
+    if (idempotent) {
+        complete = [this, idempotent](const core::challenge& c) {
+            return completion_of(*idempotent, created_body(c, settings_.public_base_url));
+        };
+    }
     std::optional<core::result<core::challenge>> created;
     try {
-        created = co_await deps_.slack->create_from_api(principal, request.challenge, request.slack_request);
+        created = co_await deps_.slack->create_from_api(principal, request.challenge, request.slack_request, std::move(complete));
     } catch (const std::exception& e) {
         spdlog::error(
-            "slack challenge failed request_id={} tenant_id={} error={}", request_id, principal.tenant_id, e.what()
+            "slack challenge failed request_id={} tenant_id={} error={}", request_id, principal.tenant_id,
+            core::escaped_for_log(e.what())
         );
     }
+    // Refused or failed: nothing was stored, so the key is free for the retry.
+    if ((!created || !*created) && idempotent)
+        co_await deps_.idempotency.abandon(idempotent->scope, idempotent->key, idempotent->fingerprint);
     if (!created) co_return error_response(error_for(problem::internal_create));
     if (!*created) {
         auto refused = error_response(error_for(created->error()));

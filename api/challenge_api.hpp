@@ -40,6 +40,10 @@ struct api_settings {
     std::chrono::milliseconds principal_cache_ttl{2000};
 };
 
+// For an idempotent create: the key's completion for the challenge about to be stored, so both
+// commit in one statement. Empty when the request had no Idempotency-Key.
+using slack_completion = std::function<storage::idempotent_completion(const core::challenge&)>;
+
 // Slack challenges created through the REST API: the Slack adapter implements this (it needs the
 // workspace's users and the card outbox); the REST layer only authenticates, parses and answers.
 class slack_challenge_port {
@@ -49,7 +53,8 @@ public:
     // slack_target_not_found, target_required, the policy's refusals, validation errors). Slack
     // being unreachable throws.
     virtual boost::asio::awaitable<core::result<core::challenge>> create_from_api(
-        storage::api_key_principal principal, core::challenge_request request, slack_fields slack
+        storage::api_key_principal principal, core::challenge_request request, slack_fields slack,
+        slack_completion complete
     ) = 0;
 };
 
@@ -88,6 +93,18 @@ private:
 
     boost::asio::awaitable<std::optional<storage::api_key_principal>> look_up_principal(std::string key_hash);
 
+    // An Idempotency-Key as this request uses it: whose it is, the key, the request's fingerprint.
+    struct idempotent_request {
+        storage::idempotency_scope scope;
+        std::string key;
+        std::string fingerprint;
+    };
+    // Claims the key for this request; otherwise the answer to give instead (the stored one
+    // replayed, 422 for another body, 409 while the first is still running).
+    boost::asio::awaitable<std::optional<http::response>> claim_idempotency_key(
+        const idempotent_request& idempotent, core::timestamp now
+    );
+    storage::idempotent_completion completion_of(const idempotent_request& idempotent, std::string created) const;
     std::string client_address(const http::request_context& ctx) const;
     // Refuses the request (429) once `address` has used up its failed authentications; checked
     // before the key is looked up.
@@ -99,11 +116,12 @@ private:
     // The calling key's principal, or the 401/429 to answer instead.
     boost::asio::awaitable<std::variant<storage::api_key_principal, http::response>> authorize(http::request_context& ctx);
     boost::asio::awaitable<http::response> create_slack_challenge(
-        const storage::api_key_principal& principal, const create_request& request, std::string request_id
+        const storage::api_key_principal& principal, const create_request& request,
+        std::optional<idempotent_request> idempotent, std::string request_id
     );
     boost::asio::awaitable<http::response> create_challenge(
         const storage::api_key_principal& principal, const core::challenge_request& request,
-        std::optional<std::string> idempotency_key, std::string fingerprint, std::string request_id
+        std::optional<idempotent_request> idempotent, std::string request_id
     );
 };
 

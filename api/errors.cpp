@@ -14,6 +14,8 @@ api_error error_for(core::errc e) {
         case errc::invalid_callback_url:
             return {400, "callback_url must be an absolute https:// URL with a host and no user name or password"};
         case errc::callback_scheme_not_allowed: return {400, "callback_url must use https://"};
+        case errc::callback_address_not_allowed:
+            return {400, "callback_url must not point at a loopback, private, link-local or other non-public address"};
         case errc::invalid_email:
             return {400, "target_user_email must be at most 254 characters without control characters"};
         case errc::field_too_long:
@@ -72,6 +74,7 @@ api_error error_for(problem p, std::string_view detail) {
     switch (p) {
         case problem::body_not_json_object: return {400, "Request body must be a JSON object"};
         case problem::wrong_field_type: return {400, std::string(detail)};
+        case problem::nul_in_field: return {400, std::string(detail) + " must not contain NUL characters"};
         case problem::unknown_integration_type:
             return {400, "integration_type must be \"slack\" for a Slack challenge, or \"webhook\" or left out for a standard one"};
         case problem::invalid_query: return {400, std::string(detail)};

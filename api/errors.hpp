@@ -15,6 +15,7 @@ namespace chal::api {
 enum class problem {
     body_not_json_object,  // 400
     wrong_field_type,      // 400, message names the field
+    nul_in_field,          // 400, message names the field
     unknown_integration_type,
     invalid_query,         // 400, message names the parameter
     missing_api_key,       // 401

@@ -26,6 +26,8 @@ std::optional<api_error> read_string(
     const auto* value = body.if_contains(field);
     if (!value || value->is_null()) return std::nullopt;
     if (!value->is_string()) return wrong_type(field, "a string");
+    // JSON may spell one ("\u0000"); no text column can hold it.
+    if (value->get_string().find('\0') != boost::json::string::npos) return error_for(problem::nul_in_field, field);
     out = std::string(value->get_string());
     return std::nullopt;
 }
@@ -169,7 +171,7 @@ std::variant<list_query, api_error> parse_list_query(std::string_view raw_query)
                 return error_for(problem::invalid_query, "limit must be an integer between 1 and 100");
             q.limit = limit;
         } else if (param.key == "cursor") {
-            auto decoded = crypto::base64_decode(param.value);
+            auto decoded = crypto::base64url_decode(param.value);
             if (!decoded || !crypto::is_uuid(*decoded))
                 return error_for(problem::invalid_query, "cursor is not one this API returned");
             q.before_id = *decoded;

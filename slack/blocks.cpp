@@ -3,6 +3,7 @@
 #include "slack/command.hpp"
 
 #include "app/core/new_challenge.hpp"
+#include "app/core/text.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -29,41 +30,6 @@ constexpr std::string_view ellipsis = "\xE2\x80\xA6";  // U+2026, one UTF-16 uni
 
 // ---- UTF-8 ---------------------------------------------------------------------------------
 
-struct code_point {
-    char32_t value;
-    std::size_t bytes;
-    bool valid;
-};
-
-// Decodes the code point at `i`; an invalid, overlong, surrogate or truncated sequence is one
-// invalid byte, so a stream of garbage still advances.
-code_point decode(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char lead = byte(i);
-    if (lead < 0x80) return {lead, 1, true};
-    std::size_t length = 0;
-    char32_t value = 0;
-    char32_t minimum = 0;
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2, value = lead & 0x1Fu, minimum = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3, value = lead & 0x0Fu, minimum = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4, value = lead & 0x07u, minimum = 0x10000;
-    } else {
-        return {0xFFFD, 1, false};
-    }
-    if (i + length > s.size()) return {0xFFFD, 1, false};
-    for (std::size_t k = 1; k < length; ++k) {
-        const unsigned char next = byte(i + k);
-        if ((next & 0xC0) != 0x80) return {0xFFFD, 1, false};
-        value = (value << 6) | (next & 0x3Fu);
-    }
-    if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
-        return {0xFFFD, 1, false};
-    return {value, length, true};
-}
-
 std::size_t utf16_units(char32_t cp) noexcept {
     return cp > 0xFFFF ? 2 : 1;
 }
@@ -87,7 +53,7 @@ std::string clean_text(std::string_view text, std::size_t max_length, text_kind 
     std::size_t used = 0;
     std::size_t cut_at = std::string::npos;  // where "…" goes if the text does not fit
     for (std::size_t i = 0; i < text.size();) {
-        const code_point cp = decode(text, i);
+        const auto cp = core::decode_utf8(text, i);
         const std::string_view raw = text.substr(i, cp.bytes);
         i += cp.bytes;
         if (cp.valid && is_dropped(cp.value)) continue;
@@ -118,7 +84,7 @@ std::string fit_mrkdwn(std::string text, std::size_t max_length) {
     std::size_t used = 0;
     std::size_t keep = 0;
     for (std::size_t i = 0; i < text.size();) {
-        const code_point cp = decode(text, i);
+        const auto cp = core::decode_utf8(text, i);
         if (used + utf16_units(cp.value) + 1 > max_length) break;
         used += utf16_units(cp.value);
         i += cp.bytes;
@@ -388,7 +354,7 @@ json::object live_update(const core::challenge& c, card_role role, const std::st
 std::size_t slack_length(std::string_view utf8) noexcept {
     std::size_t units = 0;
     for (std::size_t i = 0; i < utf8.size();) {
-        const code_point cp = decode(utf8, i);
+        const auto cp = core::decode_utf8(utf8, i);
         units += cp.valid ? utf16_units(cp.value) : 1;
         i += cp.bytes;
     }

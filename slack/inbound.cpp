@@ -1,5 +1,7 @@
 #include "slack/inbound.hpp"
 
+#include "app/core/text.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
@@ -351,8 +353,10 @@ inbound_result<inbound_payload> parse_slash_command(const form_fields& fields) {
         {"trigger_id", &slash_command::trigger_id},
         {"api_app_id", &slash_command::api_app_id},
     };
+    // A form field is bytes, not text: whatever Slack relays must still fit a text column.
     for (const auto& [name, member] : columns)
-        if (const auto* value = find_field(fields, name)) c.*member = *value;
+        if (const auto* value = find_field(fields, name))
+            c.*member = core::storable_text(*value, std::string::npos, core::line_breaks::keep);
     if (const auto* install = find_field(fields, "is_enterprise_install")) c.is_enterprise_install = *install == "true";
     if (c.command.empty() || c.command.front() != '/') return missing("command");
     if (c.user_id.empty()) return missing("user_id");

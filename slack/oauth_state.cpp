@@ -37,13 +37,13 @@ std::optional<std::int64_t> seconds_of(std::string_view text) {
 // The payload is ours whenever its MAC verifies, so anything that does not parse is a bug in
 // an older issuer, and refused like a forgery.
 std::optional<oauth_state_claims> claims_of(std::string_view encoded_payload) {
-    const auto payload = crypto::base64_decode(encoded_payload);
+    const auto payload = crypto::base64url_decode(encoded_payload);
     if (!payload) return std::nullopt;
     const auto parts = split_lines(*payload);
     if (parts.size() != 5 || parts[0] != version || !crypto::is_uuid(parts[1])) return std::nullopt;
     const auto expiry = seconds_of(parts[2]);
-    const auto browser_hash = crypto::base64_decode(parts[3]);
-    const auto admitted_by = crypto::base64_decode(parts[4]);
+    const auto browser_hash = crypto::base64url_decode(parts[3]);
+    const auto admitted_by = crypto::base64url_decode(parts[4]);
     if (!expiry || !browser_hash || !admitted_by) return std::nullopt;
     return oauth_state_claims{
         std::string(parts[1]), *browser_hash, core::timestamp{std::chrono::seconds{*expiry}}, *admitted_by};

@@ -3,6 +3,7 @@
 //   -> interpret (pure: status, Retry-After, JSON body -> api_result) -> remember a 429.
 #include "slack/web_api.hpp"
 
+#include "app/core/text.hpp"
 #include "app/crypto/crypto.hpp"
 #include "app/http/url.hpp"
 
@@ -342,13 +343,15 @@ bool web_api_error::is_timeout() const noexcept {
 }
 
 std::string web_api_error::log_text() const {
-    std::string out = "slack_method=" + method + " kind=" + std::string(to_string(kind)) + " error=" + code;
+    // Slack's answer supplies code, needed, provided and messages: escaped, so they stay on this line.
+    std::string out = "slack_method=" + method + " kind=" + std::string(to_string(kind)) +
+                      " error=" + core::escaped_for_log(code);
     if (http_status != 0) out += " status=" + std::to_string(http_status);
-    if (!needed.empty()) out += " needed=" + needed;
-    if (!provided.empty()) out += " provided=" + provided;
+    if (!needed.empty()) out += " needed=" + core::escaped_for_log(needed);
+    if (!provided.empty()) out += " provided=" + core::escaped_for_log(provided);
     if (kind == web_api_errc::ratelimited) out += " retry_after_s=" + std::to_string(retry_after.count());
     if (!sent) out += " sent=false";
-    for (const auto& m : messages) out += " message=\"" + m + "\"";
+    for (const auto& m : messages) out += " message=\"" + core::escaped_for_log(m) + "\"";
     return out;
 }
 

@@ -31,17 +31,20 @@ constexpr pg::query insert_challenge{"insert_challenge", "WITH " CHAL_INSERT_CHA
 
 constexpr pg::query insert_challenge_completing_key{"insert_challenge_completing_key",
     "WITH " CHAL_INSERT_CHALLENGE ", a AS (" CHAL_AUDIT_CREATED ")"
-    " UPDATE idempotency_keys k SET completed = true, response_status = $16, response_body = $17"
-    " FROM c WHERE k.tenant_id = c.tenant_id AND k.key = $14 AND k.request_fingerprint = $15"};
+    " UPDATE idempotency_keys k SET completed = true, response_status = $17, response_body = $18"
+    " FROM c WHERE k.api_key_hash = $14 AND k.key = $15 AND k.request_fingerprint = $16 AND k.tenant_id = c.tenant_id"};
 
-// A Slack challenge also records where its card goes and queues the card's delivery.
+// A Slack challenge also records where its card goes and queues the card's delivery; a REST
+// create with an Idempotency-Key completes its key ($18-$22; all NULL otherwise, matching no row).
 constexpr pg::query insert_slack_challenge{"insert_slack_challenge",
     "WITH " CHAL_INSERT_CHALLENGE ", a AS (" CHAL_AUDIT_CREATED "),"
     " s AS (INSERT INTO slack_challenges (challenge_id, tenant_id, installation_id, requester_user_id, target_user_id,"
     "                                     origin_channel_id, created_at)"
-    "       SELECT id, tenant_id, $14, $15, $16, $17, created_at FROM c RETURNING challenge_id, created_at)"
-    " INSERT INTO slack_jobs (challenge_id, kind, next_attempt_at, created_at)"
-    " SELECT challenge_id, 'deliver', created_at, created_at FROM s"};
+    "       SELECT id, tenant_id, $14, $15, $16, $17, created_at FROM c RETURNING challenge_id, created_at),"
+    " j AS (INSERT INTO slack_jobs (challenge_id, kind, next_attempt_at, created_at)"
+    "       SELECT challenge_id, 'deliver', created_at, created_at FROM s)"
+    " UPDATE idempotency_keys k SET completed = true, response_status = $21, response_body = $22"
+    " FROM c WHERE k.api_key_hash = $18 AND k.key = $19 AND k.request_fingerprint = $20 AND k.tenant_id = c.tenant_id"};
 
 #undef CHAL_INSERT_CHALLENGE
 #undef CHAL_AUDIT_CREATED
@@ -305,6 +308,16 @@ pg::params batch_insert_params(const std::vector<pending_insert>& batch) {
     return p;
 }
 
+// The five parameters that complete an idempotency key: whose key, the key, the request's
+// fingerprint, and the response to replay.
+void add_completion_params(pg::params& p, const idempotent_completion& completion) {
+    p.add_bytea(completion.api_key_hash)
+        .add(completion.key)
+        .add(completion.request_fingerprint)
+        .add(static_cast<int>(completion.response_status))
+        .add(completion.response_body);
+}
+
 void finish(const pending_insert& row, std::exception_ptr failure) {
     row.waiter->failure = failure;
     row.waiter->finished = true;
@@ -373,16 +386,17 @@ boost::asio::awaitable<void> challenge_store::insert(
         co_return;
     }
     auto p = challenge_insert_params(c, actor);
-    p.add(completion->key)
-        .add(completion->request_fingerprint)
-        .add(static_cast<int>(completion->response_status))
-        .add(completion->response_body);
+    add_completion_params(p, *completion);
     co_await db_.execute(insert_challenge_completing_key, p);
 }
 
-boost::asio::awaitable<void> challenge_store::insert_for_slack(core::challenge c, std::string actor, slack_delivery slack) {
+boost::asio::awaitable<void> challenge_store::insert_for_slack(
+    core::challenge c, std::string actor, slack_delivery slack, std::optional<idempotent_completion> completion
+) {
     auto p = challenge_insert_params(c, actor);
     p.add(slack.installation_id).add(slack.requester_user_id).add(slack.target_user_id).add(slack.origin_channel_id);
+    if (completion) add_completion_params(p, *completion);
+    else p.add_null().add_null().add_null().add_null().add_null();
     co_await db_.execute(insert_slack_challenge, p);
 }
 
@@ -418,7 +432,7 @@ boost::asio::awaitable<authenticated_lookup> challenge_store::authenticate_and_f
     const auto row = rows[0];
     constexpr int k = challenge_column_count;
     out.principal = api_key_principal{
-        row.get<std::string>(k), row.get<std::string>(k + 1), row.get<std::string>(k + 2), row.get<int>(k + 3)};
+        row.get<std::string>(k), row.get<std::string>(k + 1), row.get<std::string>(k + 2), row.get<int>(k + 3), key_hash};
     if (!row.is_null(0)) out.challenge = challenge_from_row(row);
     co_return out;
 }

@@ -18,6 +18,7 @@ namespace chal::storage {
 
 // The idempotency key a create completes, with the response to replay for it.
 struct idempotent_completion {
+    std::string api_key_hash;  // whose key it is (raw SHA-256 of the API key)
     std::string key;
     std::string request_fingerprint;
     unsigned response_status = 201;
@@ -79,8 +80,12 @@ public:
     );
 
     // Inserts an initiated Slack challenge, its audit event, where its card goes and the job that
-    // posts the card, in one statement: a stored Slack challenge always reaches Slack.
-    boost::asio::awaitable<void> insert_for_slack(core::challenge c, std::string actor, slack_delivery slack);
+    // posts the card, in one statement: a stored Slack challenge always reaches Slack. With a
+    // completion the same statement marks the idempotency key done with its response.
+    boost::asio::awaitable<void> insert_for_slack(
+        core::challenge c, std::string actor, slack_delivery slack,
+        std::optional<idempotent_completion> completion = std::nullopt
+    );
 
     // Keeps the target's Additional context on a live, unexpired challenge (the Slack card's
     // input, sent with the Verify click). False when the challenge is finished or not found.

@@ -12,25 +12,32 @@
 
 namespace chal::storage {
 
+// Whose keys: each API key has a key space of its own, so two integrations of a tenant that
+// happen to send the same Idempotency-Key never see each other's answers.
+struct idempotency_scope {
+    std::string tenant_id;
+    std::string api_key_hash;  // raw SHA-256 of the API key
+};
+
 class idempotency_store {
 public:
     explicit idempotency_store(pg::pool& db) : db_(db) {}
 
     // Claims a key nobody holds. True when this call now owns it.
     boost::asio::awaitable<bool> claim_new(
-        std::string tenant_id, std::string key, std::string fingerprint, core::timestamp now
+        idempotency_scope scope, std::string key, std::string fingerprint, core::timestamp now
     );
 
-    boost::asio::awaitable<std::optional<core::idempotency_record>> find(std::string tenant_id, std::string key);
+    boost::asio::awaitable<std::optional<core::idempotency_record>> find(idempotency_scope scope, std::string key);
 
     // Takes over a record the core judged stale (expired, or a claim whose holder died):
     // compare-and-set on the record as it was read, so only one retry wins.
     boost::asio::awaitable<bool> take_over(
-        std::string tenant_id, std::string key, core::idempotency_record seen, std::string fingerprint, core::timestamp now
+        idempotency_scope scope, std::string key, core::idempotency_record seen, std::string fingerprint, core::timestamp now
     );
 
     // Forgets an unfinished claim after the request failed, so the client may retry at once.
-    boost::asio::awaitable<void> abandon(std::string tenant_id, std::string key, std::string fingerprint);
+    boost::asio::awaitable<void> abandon(idempotency_scope scope, std::string key, std::string fingerprint);
 
     // Deletes records past retention; returns how many.
     boost::asio::awaitable<std::int64_t> purge_expired(core::timestamp now);

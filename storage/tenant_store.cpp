@@ -120,7 +120,8 @@ boost::asio::awaitable<std::optional<api_key_principal>> tenant_store::authentic
     auto rows = co_await db_.execute(select_principal, p);
     if (rows.size() == 0) co_return std::nullopt;
     co_return api_key_principal{
-        rows[0].get<std::string>(0), rows[0].get<std::string>(1), rows[0].get<std::string>(2), rows[0].get<int>(3)};
+        rows[0].get<std::string>(0), rows[0].get<std::string>(1), rows[0].get<std::string>(2), rows[0].get<int>(3),
+        std::move(key_hash)};
 }
 
 }  // namespace chal::storage

@@ -34,6 +34,7 @@ struct api_key_principal {
     std::string integration_id;
     std::string integration_kind;
     int tenant_expiry_minutes = 15;
+    std::string api_key_hash;  // raw SHA-256 of the key that authenticated: what its idempotency keys belong to
 };
 
 struct new_api_key {

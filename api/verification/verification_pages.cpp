@@ -7,6 +7,7 @@
 #include "app/core/device.hpp"
 #include "app/core/json_values.hpp"
 #include "app/core/network_address.hpp"
+#include "app/core/text.hpp"
 #include "app/core/verification.hpp"
 #include "app/saml/service_provider.hpp"
 
@@ -29,10 +30,7 @@ constexpr std::size_t max_target_response = 2000;
 constexpr std::size_t max_device_report = 16 * 1024;
 
 std::string trimmed_response(std::string_view text) {
-    std::string out;
-    for (const char c : text.substr(0, max_target_response)) {
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
-    }
+    auto out = core::storable_text(text, max_target_response, core::line_breaks::keep);
     while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == '\t')) out.pop_back();
     return out;
 }
@@ -199,10 +197,7 @@ boost::asio::awaitable<void> verification_pages::start_if_new(link_view& link) {
 }
 
 std::string verification_pages::client_ip(const http::request_context& ctx) const {
-    const auto forwarded = header_value(ctx.req, "X-Forwarded-For");
-    std::optional<std::string_view> header;
-    if (forwarded) header = *forwarded;
-    return core::forwarded_client_address(ctx.remote_address, header, settings_.trusted_proxies);
+    return http::client_address(ctx, settings_.trusted_proxies);
 }
 
 std::string verification_pages::login_json(
@@ -217,8 +212,8 @@ std::string verification_pages::login_json(
     o["auth_time"] = login.auth_time ? boost::json::value(core::format_rfc3339(*login.auth_time)) : nullptr;
     o["browser"] = crypto::hex_encode(b.hash);
     o["ip"] = client_ip(ctx);
-    o["user_agent"] = std::string(ctx.req[bh::field::user_agent]).substr(0, 512);
-    if (auto version = header_value(ctx.req, "Sec-CH-UA-Platform-Version")) o["ua_platform_version"] = version->substr(0, 32);
+    o["user_agent"] = core::storable_text(ctx.req[bh::field::user_agent], 512);
+    if (auto version = header_value(ctx.req, "Sec-CH-UA-Platform-Version")) o["ua_platform_version"] = core::storable_text(*version, 32);
     return boost::json::serialize(o);
 }
 
@@ -299,7 +294,7 @@ boost::asio::awaitable<http::response> verification_pages::begin_oidc(
 ) {
     auto discovered = co_await deps_.oidc.discover(*s.oidc_issuer);
     if (auto* f = std::get_if<oidc_failure>(&discovered)) {
-        spdlog::warn("oidc discovery failed tenant_id={} challenge_id={} reason={}", c.tenant_id, c.id, f->reason);
+        spdlog::warn("oidc discovery failed tenant_id={} challenge_id={} reason={}", c.tenant_id, c.id, core::escaped_for_log(f->reason));
         co_return message_page(502, "Your sign-in page is unreachable",
                                "We could not reach your organisation's sign-in service. Nothing was changed; try again shortly.",
                                s.support);
@@ -378,7 +373,7 @@ http::response verification_pages::login_refused_page(
     const storage::support_contacts& support
 ) const {
     spdlog::warn("login refused tenant_id={} challenge_id={} reason={} detail={}", tenant_id, challenge_id,
-                 core::error_category().message(static_cast<int>(why)), detail);
+                 core::error_category().message(static_cast<int>(why)), core::escaped_for_log(detail));
     const auto e = error_for(why);
     return message_page(e.status, "Your sign-in could not be confirmed", e.message, support);
 }
@@ -468,7 +463,7 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
         );
         if (!failed) co_return co_await current_state_page(c->id, s.support);
         if (deps_.wake_delivery_worker) deps_.wake_delivery_worker();
-        spdlog::info("oidc provider refused the login challenge_id={} error={}", c->id, error->second.substr(0, 64));
+        spdlog::info("oidc provider refused the login challenge_id={} error={}", c->id, core::escaped_for_log(error->second));
         co_return message_page(401, "Sign-in was not completed",
                                "Your sign-in page did not confirm who you are, so this request was marked as failed. "
                                "If this was a mistake, ask for a new request.",

@@ -27,7 +27,7 @@ struct verification_page_settings {
     std::chrono::seconds flow_lifetime{600};
     // How long a proven login waits for the page's device details before it is verified without them.
     std::chrono::seconds details_grace{5};
-    // Peers whose X-Forwarded-For is believed (exact addresses); everyone else's is ignored.
+    // Peers whose X-Forwarded-For is believed (addresses or CIDR blocks); everyone else's is ignored.
     std::vector<std::string> trusted_proxies;
     // The development setting (CHALLENGE_ALLOW_HTTP_IDP): identity providers may be plain http,
     // so the browser may also be sent to an http sign-in page.

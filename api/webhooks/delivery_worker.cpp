@@ -2,6 +2,7 @@
 
 #include "api/webhooks/signature.hpp"
 #include "app/core/callback.hpp"
+#include "app/core/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -26,17 +27,6 @@ storage::attempt_record outcome_record(
     r.started_at = started;
     r.duration_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
     return r;
-}
-
-// Response snippets are for people reading the attempt log; any byte that could break a
-// UTF-8 text column or a terminal becomes '?'.
-std::string printable_snippet(std::string_view body) {
-    std::string out(body);
-    for (char& c : out) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x80 || (u < 0x20 && c != '\n' && c != '\t')) c = '?';
-    }
-    return out;
 }
 
 // Endpoints remembered as having timed out on this instance (until their next success).
@@ -210,18 +200,24 @@ asio::awaitable<void> delivery_worker::attempt(storage::claimed_delivery d, lane
 
     core::attempt_outcome outcome;
     storage::attempt_record record;
+    const auto attempt_timestamp = static_cast<std::int64_t>(started.time_since_epoch().count());
+    auto headers = callback_headers(d.event_id, d.event_type, attempt_timestamp, d.body, secret);
     if (!secret_ok) {
         // Sending unsigned would teach receivers to accept unsigned calls; fail and retry instead.
         spdlog::error("webhook secret cannot be opened integration_id={} (master key changed?)", d.integration_id);
         record = outcome_record(d, started, std::chrono::steady_clock::now() - started_steady);
         record.error_class = "secret_unreadable";
+    } else if (!headers) {
+        // Stored before secrets were checked on the way in: a failed attempt like any other, so
+        // the schedule runs out instead of the attempt failing the same way forever.
+        spdlog::error("webhook secret cannot sign integration_id={} (not whsec_<base64>)", d.integration_id);
+        record = outcome_record(d, started, std::chrono::steady_clock::now() - started_steady);
+        record.error_class = "secret_unusable";
     } else {
         http::outgoing_request req;
         req.method = boost::beast::http::verb::post;
         req.url = d.url;
-        req.headers = callback_headers(
-            d.event_id, d.event_type, static_cast<std::int64_t>(started.time_since_epoch().count()), d.body, secret
-        );
+        req.headers = std::move(*headers);
         req.body = d.body;
         req.total_timeout = lane_config(lane).attempt_timeout;
         req.fairness_key = d.tenant_id;  // one tenant's slow DNS waits behind its own lookups only
@@ -233,7 +229,7 @@ asio::awaitable<void> delivery_worker::attempt(storage::claimed_delivery d, lane
             if (auto retry_after = sent->header("Retry-After")) outcome.retry_after = core::parse_retry_after(*retry_after);
             record.status_code = static_cast<int>(sent->status);
             record.peer_address = sent->peer_address;
-            record.response_snippet = printable_snippet(sent->body);
+            record.response_snippet = core::storable_text(sent->body, config_.response_snippet_limit, core::line_breaks::keep);
             if (sent->status < 200 || sent->status >= 300) record.error_class = "http_status";
         } else {
             outcome.timed_out = sent.error() == http::client_errc::timeout;

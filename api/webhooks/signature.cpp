@@ -12,13 +12,17 @@ std::string legacy_signature(std::string_view secret, std::string_view body) {
     return "sha256=" + crypto::hex_encode(crypto::hmac_sha256(secret, body));
 }
 
-std::string standard_webhooks_key(std::string_view secret) {
+std::optional<std::string> standard_webhooks_key(std::string_view secret) {
     constexpr std::string_view prefix = "whsec_";
-    if (secret.substr(0, prefix.size()) == prefix) {
-        if (auto decoded = crypto::base64_decode(secret.substr(prefix.size())); decoded && !decoded->empty())
-            return *decoded;
-    }
-    return std::string(secret);
+    if (secret.empty()) return std::nullopt;
+    if (!secret.starts_with(prefix)) return std::string(secret);
+    auto decoded = crypto::base64_decode(secret.substr(prefix.size()));
+    if (!decoded || decoded->empty()) return std::nullopt;
+    return decoded;
+}
+
+bool is_usable_webhook_secret(std::string_view secret) {
+    return standard_webhooks_key(secret).has_value();
 }
 
 std::string standard_webhooks_signature(
@@ -30,7 +34,7 @@ std::string standard_webhooks_signature(
     return "v1," + crypto::base64_encode(crypto::hmac_sha256(key, content));
 }
 
-std::vector<std::pair<std::string, std::string>> callback_headers(
+std::optional<std::vector<std::pair<std::string, std::string>>> callback_headers(
     std::string_view webhook_id,
     std::string_view event_type,
     std::int64_t attempt_timestamp,
@@ -45,11 +49,10 @@ std::vector<std::pair<std::string, std::string>> callback_headers(
         {"webhook-timestamp", std::to_string(attempt_timestamp)},
     };
     if (secret && !secret->empty()) {
+        const auto key = standard_webhooks_key(*secret);
+        if (!key) return std::nullopt;
         headers.emplace_back("X-Webhook-Signature", legacy_signature(*secret, body));
-        headers.emplace_back(
-            "webhook-signature",
-            standard_webhooks_signature(standard_webhooks_key(*secret), webhook_id, attempt_timestamp, body)
-        );
+        headers.emplace_back("webhook-signature", standard_webhooks_signature(*key, webhook_id, attempt_timestamp, body));
     }
     return headers;
 }

@@ -1,5 +1,7 @@
 #include "app/core/device.hpp"
 
+#include "app/core/text.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -161,42 +163,6 @@ std::optional<int> major_of(std::string_view version) noexcept {
 
 // --- text --------------------------------------------------------------------------------
 
-struct decoded_char {
-    std::uint32_t code_point;
-    std::size_t length;  // 0: not valid UTF-8 at this position
-};
-
-decoded_char decode_utf8(std::string_view s, std::size_t i) noexcept {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    if (lead < 0x80) return {lead, 1};
-    std::size_t length = 0;
-    std::uint32_t cp = 0;
-    std::uint32_t smallest = 0;
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2;
-        cp = lead & 0x1Fu;
-        smallest = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3;
-        cp = lead & 0x0Fu;
-        smallest = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4;
-        cp = lead & 0x07u;
-        smallest = 0x10000;
-    } else {
-        return {0, 0};
-    }
-    if (s.size() - i < length) return {0, 0};
-    for (std::size_t k = 1; k < length; ++k) {
-        const auto next = static_cast<unsigned char>(s[i + k]);
-        if ((next & 0xC0) != 0x80) return {0, 0};
-        cp = (cp << 6) | (next & 0x3Fu);
-    }
-    if (cp < smallest || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0, 0};
-    return {cp, length};
-}
-
 // Control characters, and the invisible and direction-changing ones that would let a value
 // disguise itself when shown in Slack or the admin console.
 bool is_hidden(std::uint32_t cp) noexcept {
@@ -211,15 +177,11 @@ std::string clean_text(std::string_view in, std::size_t max_chars) {
     std::size_t chars = 0;
     for (std::size_t i = 0; i < in.size() && chars < max_chars;) {
         const auto c = decode_utf8(in, i);
-        if (c.length == 0) {
-            ++i;
-            continue;
-        }
-        if (!is_hidden(c.code_point)) {
-            out.append(in.substr(i, c.length));
+        if (c.valid && !is_hidden(c.value)) {
+            out.append(in.substr(i, c.bytes));
             ++chars;
         }
-        i += c.length;
+        i += c.bytes;
     }
     const auto first = out.find_first_not_of(' ');
     if (first == std::string::npos) return {};

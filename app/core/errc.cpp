@@ -18,6 +18,7 @@ public:
             case errc::invalid_expiry: return "invalid expiry";
             case errc::invalid_callback_url: return "invalid callback url";
             case errc::callback_scheme_not_allowed: return "callback scheme not allowed";
+            case errc::callback_address_not_allowed: return "callback address not allowed";
             case errc::invalid_email: return "invalid email";
             case errc::field_too_long: return "field too long";
             case errc::challenge_not_found: return "challenge not found";

@@ -15,6 +15,7 @@ enum class errc {
     invalid_expiry,
     invalid_callback_url,
     callback_scheme_not_allowed,
+    callback_address_not_allowed,  // an IP literal (in any numeric form) the address policy refuses
     invalid_email,
     field_too_long,
     // Lookups and state.

@@ -1,7 +1,5 @@
 #include "app/core/new_challenge.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
 
 namespace chal::core {
@@ -31,17 +29,8 @@ bool is_acceptable_target_email(std::string_view text) noexcept {
 }
 
 result<void> validate_callback_url(std::string_view text, const callback_url_policy& policy) {
-    auto parsed = boost::urls::parse_absolute_uri(text);
-    if (!parsed) return errc::invalid_callback_url;
-    const auto& url = *parsed;
-    if (!url.has_authority() || url.host().empty() || url.has_userinfo()) return errc::invalid_callback_url;
-    const auto scheme = url.scheme_id();
-    if (scheme == boost::urls::scheme::https) return {};
-    if (scheme == boost::urls::scheme::http) {
-        if (policy.allow_plain_http) return {};
-        return errc::callback_scheme_not_allowed;
-    }
-    return errc::invalid_callback_url;
+    if (auto vetted = vet_outbound_url(text, policy); !vetted) return vetted.error();
+    return {};
 }
 
 result<challenge> plan_challenge(

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/core/challenge.hpp"
+#include "app/core/outbound_url.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -36,13 +37,13 @@ struct challenge_origin_facts {
     std::chrono::minutes tenant_expiry = default_expiry;
 };
 
-struct callback_url_policy {
-    bool allow_plain_http = false;  // development only
-};
+// The delivery's own policy (scheme and addresses), so a URL that could never be called is
+// refused when the challenge is created instead of failing every attempt later.
+using callback_url_policy = outbound_url_policy;
 
 // Validates the request and builds the initiated challenge. Errors: target_required,
-// invalid_expiry, invalid_callback_url, callback_scheme_not_allowed, invalid_email,
-// field_too_long. Never throws.
+// invalid_expiry, invalid_callback_url, callback_scheme_not_allowed,
+// callback_address_not_allowed, invalid_email, field_too_long. Never throws.
 result<challenge> plan_challenge(
     const challenge_request& request,
     const challenge_origin_facts& origin,
@@ -50,7 +51,9 @@ result<challenge> plan_challenge(
     timestamp now
 );
 
-// Absolute http(s) URL with a host and no user-info; https unless the policy allows http.
+// vet_outbound_url for a callback URL about to be stored (a challenge's, an integration's
+// default): absolute http(s) with a host and no user-info, https unless the policy allows http,
+// and no IP literal the address policy refuses. Host names are judged at every send.
 result<void> validate_callback_url(std::string_view url, const callback_url_policy& policy);
 
 bool is_valid_expiry_minutes(std::int64_t minutes) noexcept;

@@ -1,6 +1,7 @@
 #include "app/core/verification.hpp"
 
 #include "app/core/json_values.hpp"
+#include "app/core/text.hpp"
 
 #include <array>
 #include <cstdio>
@@ -157,11 +158,16 @@ result<proven_login> check_id_token_claims(const boost::json::object& claims, co
 
     proven_login out;
     out.auth_time = *auth_time;
-    if (const auto* acr = string_claim(claims, "acr")) out.acr = std::string(*acr);
+    if (const auto* acr = string_claim(claims, "acr")) {
+        if (!is_clean_text(*acr)) return errc::login_malformed;
+        out.acr = std::string(*acr);
+    }
     if (expect.required_acr && (!out.acr || *out.acr != *expect.required_acr)) return errc::login_acr_insufficient;
 
+    // Identifiers are recorded as asserted, so one with a NUL or a control character (which no
+    // real provider issues, and PostgreSQL's jsonb cannot hold) is refused, not mended.
     const auto* sub = string_claim(claims, "sub");
-    if (!sub || sub->empty()) return errc::login_malformed;
+    if (!sub || sub->empty() || !is_clean_text(*sub)) return errc::login_malformed;
     out.subject = std::string(*sub);
     return out;
 }
@@ -173,6 +179,7 @@ bool identity_claim_absent(const boost::json::object& claims, const identity_exp
 result<std::string> asserted_identity(const boost::json::object& claims, const identity_expectations& expect) {
     const auto* identity = string_claim(claims, expect.claim);
     if (!identity || identity->empty()) return errc::login_identity_missing;
+    if (!is_clean_text(*identity)) return errc::login_malformed;
     if (expect.claim == "email") {
         // OIDC Core 5.1: email_verified false means the provider did not check the address; anyone
         // may have typed the target's. A string "true" is what some providers send instead.
@@ -208,9 +215,11 @@ result<std::string> saml_asserted_identity(
     std::string_view name_id, std::string_view name_id_format,
     const std::map<std::string, std::vector<std::string>>& attributes, const saml_identity_source& source
 ) {
+    if (!is_clean_text(name_id)) return errc::login_malformed;
     if (source.attribute) {
         const auto it = attributes.find(*source.attribute);
         if (it == attributes.end() || it->second.empty() || it->second.front().empty()) return errc::login_identity_missing;
+        if (!is_clean_text(it->second.front())) return errc::login_malformed;
         return it->second.front();
     }
     // A persistent or transient NameID is an opaque handle, whatever it looks like; only an

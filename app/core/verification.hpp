@@ -95,7 +95,7 @@ bool identity_claim_absent(const boost::json::object& claims, const identity_exp
 // matched). For the `email` claim, `email_verified` from the same set must be true (a JSON
 // boolean, or the string "true" some providers send); false, "false" or any other value is
 // login_email_unverified, and absence follows `when_verified_flag_absent`. Absent, empty or
-// non-string: login_identity_missing.
+// non-string: login_identity_missing; one with a NUL or control character: login_malformed.
 result<std::string> asserted_identity(const boost::json::object& claims, const identity_expectations& expect);
 
 // A UserInfo response may be used only when it describes the ID token's subject (OIDC Core
@@ -109,7 +109,8 @@ result<void> check_authorization_response_issuer(
 );
 
 // The SAML identity: the configured attribute's first value, else the NameID when (and only
-// when) its Format is emailAddress. login_identity_missing otherwise.
+// when) its Format is emailAddress. login_identity_missing otherwise; login_malformed for a
+// NameID or value with a NUL or control character.
 struct saml_identity_source {
     std::optional<std::string> attribute;  // nullopt: the NameID
 };

@@ -32,6 +32,55 @@ cipher_ctx new_cipher_ctx() {
     return ctx;
 }
 
+enum class base64_alphabet { standard, url };
+
+// The 6-bit value of a base64 character, or -1 for anything outside the alphabet.
+int sextet(char c, base64_alphabet alphabet) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (alphabet == base64_alphabet::standard) {
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+    } else {
+        if (c == '-') return 62;
+        if (c == '_') return 63;
+    }
+    return -1;
+}
+
+// RFC 4648 read strictly, so each byte string has exactly one accepted text (section 3.5:
+// "decoders MAY reject an encoding if the pad bits have not been set to zero"; we do) and no
+// input throws or silently loses data: characters outside the alphabet (whitespace included),
+// a length no encoding has, padding anywhere but at the end, too much padding and non-zero
+// pad bits are all refused. The standard alphabet may be padded or not; the URL alphabet is
+// never padded (RFC 7515 section 2, and our cursors).
+std::optional<std::string> decode_base64(std::string_view text, base64_alphabet alphabet) {
+    std::size_t padding = 0;
+    while (padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+    const auto data = text.substr(0, text.size() - padding);
+    const std::size_t tail = data.size() % 4;
+    if (tail == 1) return std::nullopt;
+    if (padding > 0 && (alphabet == base64_alphabet::url || tail == 0 || padding + tail != 4)) return std::nullopt;
+    std::string out;
+    out.reserve(data.size() / 4 * 3 + 2);
+    std::uint32_t bits = 0;
+    int bit_count = 0;
+    for (const char c : data) {
+        const int value = sextet(c, alphabet);
+        if (value < 0) return std::nullopt;
+        bits = (bits << 6) | static_cast<std::uint32_t>(value);
+        bit_count += 6;
+        if (bit_count >= 8) {
+            bit_count -= 8;
+            out.push_back(static_cast<char>((bits >> bit_count) & 0xFF));
+        }
+    }
+    // The 2 or 4 bits left over belong to no byte; a canonical encoder leaves them zero.
+    if ((bits & ((1u << bit_count) - 1)) != 0) return std::nullopt;
+    return out;
+}
+
 }  // namespace
 
 std::string sha256(std::string_view data) {
@@ -114,20 +163,11 @@ std::string base64url_encode(std::string_view raw) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-    std::string padded(text);
-    for (char& c : padded) {
-        if (c == '-') c = '+';
-        else if (c == '_') c = '/';
-    }
-    while (padded.size() % 4 != 0) padded.push_back('=');
-    std::string out(3 * padded.size() / 4, '\0');
-    const int written = EVP_DecodeBlock(bytes(out), bytes(padded), static_cast<int>(padded.size()));
-    if (written < 0) return std::nullopt;
-    // EVP_DecodeBlock counts padding as zero bytes; drop them.
-    std::size_t size = static_cast<std::size_t>(written);
-    for (auto it = padded.rbegin(); it != padded.rend() && *it == '='; ++it) --size;
-    out.resize(size);
-    return out;
+    return decode_base64(text, base64_alphabet::standard);
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+    return decode_base64(text, base64_alphabet::url);
 }
 
 std::string new_uuid_v7(std::chrono::system_clock::time_point now) {

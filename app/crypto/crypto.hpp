@@ -25,7 +25,10 @@ std::uint32_t random_u32();                   // uniform 32-bit value from the C
 std::string hex_encode(std::string_view raw);
 std::string base64_encode(std::string_view raw);
 std::string base64url_encode(std::string_view raw);  // no padding
-std::optional<std::string> base64_decode(std::string_view text);  // accepts missing padding
+// Strict RFC 4648 decoding: nullopt for characters outside the alphabet (whitespace too), a
+// length no encoding has, misplaced or excess padding, and non-zero pad bits. Never throws.
+std::optional<std::string> base64_decode(std::string_view text);     // standard; padded or not
+std::optional<std::string> base64url_decode(std::string_view text);  // URL alphabet, no padding
 
 // RFC 9562 version 7: 48-bit Unix milliseconds then randomness, so ids sort by creation.
 std::string new_uuid_v7(std::chrono::system_clock::time_point now);

@@ -120,21 +120,6 @@ constexpr int min_rsa_bits = 2048;
 // A JWKS arrives over the network and every verification pays for the modulus size.
 constexpr int max_rsa_bits = 8192;
 
-// --- base64url as JWS uses it ----------------------------------------------------------------
-
-bool is_base64url_char(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-// Only the URL alphabet, no padding, no whitespace, and the canonical encoding (unused low
-// bits zero), so each byte string has exactly one accepted text.
-std::optional<std::string> decode_base64url(std::string_view text) {
-    if (!std::all_of(text.begin(), text.end(), is_base64url_char)) return std::nullopt;
-    auto raw = base64_decode(text);
-    if (!raw || base64url_encode(*raw) != text) return std::nullopt;
-    return raw;
-}
-
 // --- keys ------------------------------------------------------------------------------------
 
 enum class key_type { rsa, ec_p256 };
@@ -172,8 +157,8 @@ key_or_reason rsa_key(const json::object& jwk) {
     const auto n_text = string_member(jwk, "n");
     const auto e_text = string_member(jwk, "e");
     if (!n_text || !e_text) return {nullptr, "RSA key without string n and e"};
-    const auto n_raw = decode_base64url(*n_text);
-    const auto e_raw = decode_base64url(*e_text);
+    const auto n_raw = base64url_decode(*n_text);
+    const auto e_raw = base64url_decode(*e_text);
     if (!n_raw || !e_raw) return {nullptr, "RSA n or e is not base64url"};
     const bn_ptr n = to_bignum(*n_raw);
     const bn_ptr e = to_bignum(*e_raw);
@@ -199,8 +184,8 @@ key_or_reason ec_key(const json::object& jwk) {
     const auto x_text = string_member(jwk, "x");
     const auto y_text = string_member(jwk, "y");
     if (!x_text || !y_text) return {nullptr, "EC key without string x and y"};
-    const auto x = decode_base64url(*x_text);
-    const auto y = decode_base64url(*y_text);
+    const auto x = base64url_decode(*x_text);
+    const auto y = base64url_decode(*y_text);
     // RFC 7518 section 6.2.1.2: each coordinate is the full size, leading zeros kept.
     if (!x || !y || x->size() != p256_coordinate_size || y->size() != p256_coordinate_size)
         return {nullptr, "EC x or y is not 32 bytes of base64url"};
@@ -382,9 +367,9 @@ result<verified_jws> verify_compact_jws(
     if (second_dot == std::string_view::npos || token.find('.', second_dot + 1) != std::string_view::npos)
         return errc::malformed;
     const auto signing_input = token.substr(0, second_dot);
-    const auto header_raw = decode_base64url(token.substr(0, first_dot));
-    auto payload = decode_base64url(token.substr(first_dot + 1, second_dot - first_dot - 1));
-    const auto signature = decode_base64url(token.substr(second_dot + 1));
+    const auto header_raw = base64url_decode(token.substr(0, first_dot));
+    auto payload = base64url_decode(token.substr(first_dot + 1, second_dot - first_dot - 1));
+    const auto signature = base64url_decode(token.substr(second_dot + 1));
     if (!header_raw || !payload || !signature) return errc::malformed;
 
     // Boost.JSON keeps the last of duplicate members, which RFC 7515 section 5.2 allows.

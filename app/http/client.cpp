@@ -391,12 +391,11 @@ asio::awaitable<boost::system::result<incoming_response>> send_request(
     const auto started = clock_type::now();
     const auto deadline = started + req.total_timeout;
 
-    auto url = parse_outbound_url(req.url);
+    // The URL's own verdict (scheme, IP literals in any form) is the one a callback URL got when
+    // it was stored; the addresses a host name resolves to are judged in open_connection.
+    auto url = vet_outbound_url(req.url, {state->config.allow_plain_http, state->config.address_policy});
     if (!url) {
         co_return url.error();
-    }
-    if (!url->tls && !state->config.allow_plain_http) {
-        co_return make_error_code(client_errc::scheme_not_allowed);
     }
 
     const request_message message = build_message(req, *url);

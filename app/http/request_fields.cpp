@@ -1,9 +1,13 @@
 #include "app/http/request_fields.hpp"
 
+#include "app/core/network_address.hpp"
+
 #include <boost/url/encode.hpp>
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <vector>
 
 namespace chal::http {
 
@@ -47,6 +51,12 @@ std::optional<std::string> cookie_value(const request& req, std::string_view nam
 
 std::string url_component(std::string_view value) {
     return boost::urls::encode(value, boost::urls::unreserved_chars);
+}
+
+std::string client_address(const request_context& ctx, std::span<const std::string> trusted_proxies) {
+    std::vector<std::string_view> lines;
+    for (auto [it, end] = ctx.req.equal_range("X-Forwarded-For"); it != end; ++it) lines.push_back(it->value());
+    return core::forwarded_client_address(ctx.remote_address, lines, trusted_proxies);
 }
 
 }  // namespace chal::http

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,10 @@ std::optional<std::string> cookie_value(const request& req, std::string_view nam
 
 // Percent-encodes everything but RFC 3986's unreserved characters (for a query value).
 std::string url_component(std::string_view value);
+
+// Who sent the request: the peer, or, when the peer is one of `trusted_proxies` (addresses or
+// CIDR blocks), what every X-Forwarded-For line says past them (core::forwarded_client_address).
+// Everything that needs the client's address asks here.
+std::string client_address(const request_context& ctx, std::span<const std::string> trusted_proxies);
 
 }  // namespace chal::http

@@ -1,5 +1,7 @@
 #include "app/http/router.hpp"
 
+#include "app/core/text.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -183,7 +185,12 @@ router::match_result router::match(boost::beast::http::verb method, std::string_
         found result{&best->def.fn, {}, best->def.name};
         for (std::size_t i = 0; i < parts.size(); ++i) {
             if (best->segments[i].is_param) {
-                result.params.add(best->segments[i].text, percent_decode(parts[i]));
+                auto value = percent_decode(parts[i]);
+                // No handler has to think about "%00" or "%FF": such a value reaches no database.
+                if (!core::is_clean_text(value)) {
+                    return bad_parameter{best->def.name};
+                }
+                result.params.add(best->segments[i].text, std::move(value));
             }
         }
         return result;

@@ -27,11 +27,16 @@ public:
         std::string_view route_name;
     };
     struct not_found {};
+    // The path matched a route, but a parameter decodes to something no identifier is: invalid
+    // UTF-8 or control characters (a NUL among them). Bad input, answered 400.
+    struct bad_parameter {
+        std::string_view route_name;
+    };
     struct method_not_allowed {
         std::vector<boost::beast::http::verb> allowed;  // in table order, no duplicates
         std::string allow_header() const;               // "GET, DELETE"
     };
-    using match_result = std::variant<found, not_found, method_not_allowed>;
+    using match_result = std::variant<found, not_found, method_not_allowed, bad_parameter>;
 
     // Throws std::invalid_argument for a malformed pattern, a repeated parameter name or two
     // routes with the same verb and the same pattern shape.

@@ -3,6 +3,8 @@
 // request ids, hooks and drain).
 #include "app/http/session.hpp"
 
+#include "app/http/request_framing.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -180,6 +182,14 @@ private:
 
         stream_.expires_after(shared_.config.read_timeout);
         auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
+        if (!ec) {
+            // Before a byte of the body is read: a body we cannot delimit for certain must not
+            // be read at all, or its bytes would be taken for the next request.
+            if (const auto refusal = refuse_unsafe_framing(parser.get())) {
+                co_await answer_and_close({refusal->status, refusal->message}, parser, received_at);
+                co_return false;
+            }
+        }
         if (!ec && !parser.is_done()) {
             if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
                 static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -192,7 +202,12 @@ private:
             }
         }
         if (ec) {
-            co_await answer_read_error(ec, parser, received_at);
+            const auto failure = classify_read_error(ec);
+            if (failure.status == 0) {
+                shared_.log(log_level::debug, "connection from " + remote_ + " ended while reading: " + ec.message());
+                co_return false;
+            }
+            co_await answer_and_close(failure, parser, received_at);
             co_return false;
         }
 
@@ -214,6 +229,9 @@ private:
                 request_context ctx{
                     req, path, query, std::move(found->params), remote_, request_id, received_at};
                 res = co_await call_handler(*found->fn, ctx, route_name);
+            } else if (auto* bad = std::get_if<router::bad_parameter>(&match)) {
+                route_name = bad->route_name;
+                res = error_response(shared_, 400, "Bad request: a path parameter is not valid text");
             } else if (auto* not_allowed = std::get_if<router::method_not_allowed>(&match)) {
                 res = error_response(shared_, 405, "Method not allowed");
                 res.set(bhttp::field::allow, not_allowed->allow_header());
@@ -262,18 +280,13 @@ private:
         co_return error_response(shared_, 500, "Internal server error");
     }
 
-    asio::awaitable<void> answer_read_error(
-        const boost::system::error_code& ec,
+    // Answers a request that could not be read whole (or must not be) and closes the
+    // connection, discarding what the client is still sending.
+    asio::awaitable<void> answer_and_close(
+        read_failure failure,
         bhttp::request_parser<bhttp::string_body>& parser,
         std::chrono::steady_clock::time_point received_at
     ) {
-        const auto failure = classify_read_error(ec);
-        if (failure.status == 0) {
-            shared_.log(
-                log_level::debug, "connection from " + remote_ + " ended while reading: " + ec.message()
-            );
-            co_return;
-        }
         // Whatever of the header was parsed before the error is in parser.get(): the method
         // (verb::unknown if the request line was bad), the version, maybe an X-Request-Id.
         const auto& partial = parser.get();

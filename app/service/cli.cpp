@@ -441,11 +441,19 @@ asio::awaitable<int> create_webhook_integration(
         co_return 1;
     }
     if (callback_url) {
-        core::callback_url_policy policy{config.api.callback_policy};
-        if (!core::validate_callback_url(*callback_url, policy)) {
-            std::cerr << "--callback-url must be an absolute https:// URL (http only with CHALLENGE_ALLOW_HTTP_CALLBACKS)\n";
+        if (auto valid = core::validate_callback_url(*callback_url, config.api.callback_policy); !valid) {
+            if (valid.error() == core::errc::callback_address_not_allowed)
+                std::cerr << "--callback-url points at a loopback, private, link-local or other non-public address, which "
+                             "callbacks may not reach (CHALLENGE_ALLOW_LOOPBACK_CALLBACKS, CHALLENGE_ALLOW_PRIVATE_CALLBACKS)\n";
+            else
+                std::cerr << "--callback-url must be an absolute https:// URL (http only with CHALLENGE_ALLOW_HTTP_CALLBACKS)\n";
             co_return 2;
         }
+    }
+    if (secret && !api::webhooks::is_usable_webhook_secret(*secret)) {
+        std::cerr << "--secret cannot sign callbacks: a secret starting with whsec_ must continue with the base64 of its key "
+                     "bytes (Standard Webhooks), and an empty one signs nothing; use --generate-secret for a good one\n";
+        co_return 2;
     }
     const auto id = new_id();
     auto key = api::issue_api_key();
@@ -1013,7 +1021,8 @@ int run_command(const arguments& a) {
         auto check_slack = [](const std::string& v) { checked_text("slack-channel", v, 80, false); };
         auto check_portal = [](const std::string& v) {
             checked_text("portal-url", v, 2048, false);
-            if (!core::validate_callback_url(v, core::callback_url_policy{.allow_plain_http = true}))
+            // A link for people to follow, never fetched by us: only its form is checked.
+            if (!core::parse_outbound_url(v))
                 throw bad_value("--portal-url must be an absolute http:// or https:// URL");
         };
         return update_verification(config, a, tenant, [&](storage::verification_settings& s) {

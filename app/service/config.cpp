@@ -1,5 +1,6 @@
 #include "app/service/config.hpp"
 
+#include "app/core/network_address.hpp"
 #include "app/crypto/crypto.hpp"
 
 #include <unistd.h>
@@ -113,6 +114,10 @@ std::string redact_conninfo(std::string_view conninfo) {
     return std::regex_replace(text, kv_password, "$1***");
 }
 
+core::callback_url_policy callback_url_policy_of(const http::client_config& outbound) {
+    return {.allow_plain_http = outbound.allow_plain_http, .address_policy = outbound.address_policy};
+}
+
 service_config read_config_from_environment() {
     service_config c;
     c.database.conninfo = env("DATABASE_URL").value_or("");
@@ -129,7 +134,6 @@ service_config read_config_from_environment() {
     c.api.public_base_url = env("CHALLENGE_PUBLIC_BASE_URL")
                                 .value_or("http://" + c.server.address + ":" + std::to_string(c.server.port));
     const bool allow_http = env_bool("CHALLENGE_ALLOW_HTTP_CALLBACKS", false);
-    c.api.callback_policy.allow_plain_http = allow_http;
     c.api.per_key_limit.per_second = env_double("CHALLENGE_RATE_LIMIT_PER_SECOND", 50);
     c.api.per_key_limit.burst = env_double("CHALLENGE_RATE_LIMIT_BURST", 100);
     c.api.failed_auth_per_address.per_second = env_double("CHALLENGE_FAILED_AUTH_PER_ADDRESS_PER_SECOND", 5);
@@ -139,6 +143,7 @@ service_config read_config_from_environment() {
     c.outbound.allow_plain_http = allow_http;
     c.outbound.address_policy.allow_loopback = env_bool("CHALLENGE_ALLOW_LOOPBACK_CALLBACKS", false);
     c.outbound.address_policy.allow_private = env_bool("CHALLENGE_ALLOW_PRIVATE_CALLBACKS", false);
+    c.api.callback_policy = callback_url_policy_of(c.outbound);
 
     auto& fast = c.deliveries.fast;
     fast.max_in_flight = static_cast<int>(env_int("CHALLENGE_WEBHOOK_MAX_IN_FLIGHT", 256, 1, 100000));
@@ -178,6 +183,11 @@ service_config read_config_from_environment() {
     c.verification.details_grace = std::chrono::seconds{env_int("CHALLENGE_DEVICE_DETAILS_GRACE_SECONDS", 5, 1, 120)};
     c.verification.trusted_proxies = env_list("CHALLENGE_TRUSTED_PROXIES");
     c.verification.allow_http_idp = c.identity_providers.allow_plain_http;
+    for (const auto& proxy : c.verification.trusted_proxies) {
+        if (!core::parse_address_range(proxy))
+            throw std::invalid_argument("CHALLENGE_TRUSTED_PROXIES: \"" + proxy +
+                                        "\" is not an IP address or CIDR block (e.g. 10.0.0.5, 10.0.0.0/8, 2001:db8::/32)");
+    }
     if (auto file = env("CHALLENGE_RECEIPT_KEY_FILE")) c.receipt_key_pem = read_text_file(*file, "CHALLENGE_RECEIPT_KEY_FILE");
     for (const auto& file : env_list("CHALLENGE_RECEIPT_RETIRED_KEY_FILES"))
         c.retired_receipt_key_pems.push_back(read_text_file(file, "CHALLENGE_RECEIPT_RETIRED_KEY_FILES"));

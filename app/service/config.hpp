@@ -49,6 +49,10 @@ struct service_config {
     std::string instance_id;
 };
 
+// The policy a callback URL is vetted with when it is stored: the callback client's own, so
+// nothing is accepted that every attempt would refuse.
+core::callback_url_policy callback_url_policy_of(const http::client_config& outbound);
+
 // Reads CHALLENGE_* variables and DATABASE_URL. Throws std::invalid_argument naming the
 // variable when a value is malformed.
 service_config read_config_from_environment();

@@ -3,6 +3,7 @@
 #include "api/errors.hpp"
 #include "api/ops_api.hpp"
 #include "app/async/task_tracker.hpp"
+#include "app/core/text.hpp"
 #include "app/service/expiry_sweeper.hpp"
 #include "app/saml/service_provider.hpp"
 #include "app/service/routes.hpp"
@@ -22,7 +23,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-void log_pg(int level, std::string_view message) {
+// Messages from the database and the HTTP server may quote what a client sent (a handler's
+// exception, a notice about a value): escaped, so each stays one line.
+constexpr std::size_t library_message_limit = 4096;
+
+void log_pg(int level, std::string_view raw) {
+    const auto message = core::escaped_for_log(raw, library_message_limit);
     switch (level) {
         case 0: spdlog::debug("pg {}", message); break;
         case 1: spdlog::info("pg {}", message); break;
@@ -31,7 +37,8 @@ void log_pg(int level, std::string_view message) {
     }
 }
 
-void log_http(http::log_level level, std::string_view message) {
+void log_http(http::log_level level, std::string_view raw) {
+    const auto message = core::escaped_for_log(raw, library_message_limit);
     switch (level) {
         case http::log_level::debug: spdlog::debug("http {}", message); break;
         case http::log_level::info: spdlog::info("http {}", message); break;
@@ -49,6 +56,14 @@ http::response server_error_response(unsigned status, std::string_view message) 
         case 500: return api::error_response(api::error_for(api::problem::internal));
         default: return api::error_response(status, message);
     }
+}
+
+// However the configuration was put together, callback URLs are vetted when stored with the
+// policy their delivery uses.
+service_config with_delivery_callback_policy(service_config config) {
+    config.api.callback_policy = callback_url_policy_of(config.outbound);
+    config.slack_requests.callback_policy = config.api.callback_policy;
+    return config;
 }
 
 crypto::secret_box make_secret_box(const service_config& config) {
@@ -112,7 +127,7 @@ struct service::parts {
     asio::steady_timer shutdown_signal;
 
     parts(asio::io_context& io, service_config cfg, core::clock_function clk)
-        : config(std::move(cfg)),
+        : config(with_delivery_callback_policy(std::move(cfg))),
           clock(std::move(clk)),
           secrets(make_secret_box(config)),
           db(io.get_executor(), config.database, log_pg),

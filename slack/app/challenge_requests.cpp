@@ -1,5 +1,6 @@
 #include "slack/app/challenge_requests.hpp"
 
+#include "app/core/text.hpp"
 #include "app/core/verification.hpp"
 #include "app/crypto/crypto.hpp"
 #include "slack/command.hpp"
@@ -97,7 +98,8 @@ boost::asio::awaitable<core::result<core::challenge>> challenge_requests::create
     // The identity provider's login is compared with this address; without users:read.email
     // (or for a user without one) the Slack id alone is kept and the login cannot match.
     if (!target->email.empty()) planned_request.target_user_email = target->email;
-    planned_request.context = request.context;
+    // Every door's reason (a command's text, a modal's field) is stored as text.
+    if (request.context) planned_request.context = core::storable_text(*request.context, std::string::npos, core::line_breaks::keep);
     planned_request.callback_url = request.callback_url;
     planned_request.requester_id = request.requester_user_id.value_or(request.installation.bot_user_id);
     planned_request.expiry_minutes = request.expiry_minutes;
@@ -114,7 +116,9 @@ boost::asio::awaitable<core::result<core::challenge>> challenge_requests::create
 
     storage::slack_delivery delivery{
         request.installation.id, request.requester_user_id, request.target_user_id, request.origin_channel_id};
-    co_await challenges_.insert_for_slack(*planned, request.actor, delivery);
+    std::optional<storage::idempotent_completion> completion;
+    if (request.complete) completion = request.complete(*planned);
+    co_await challenges_.insert_for_slack(*planned, request.actor, delivery, std::move(completion));
     wake_card_worker_();
     co_return *planned;
 }

@@ -40,6 +40,8 @@ struct slack_challenge_request {
     std::optional<std::string> callback_url;
     std::optional<std::string> origin_channel_id;
     std::string actor;  // the audit actor: "slack:<user>" or "api_key:<integration>"
+    // REST creates with an Idempotency-Key: the key's completion, stored with the challenge.
+    std::function<storage::idempotent_completion(const core::challenge&)> complete;
 };
 
 class challenge_requests {

@@ -1,6 +1,7 @@
 #include "slack/app/ingress.hpp"
 
 #include "api/errors.hpp"
+#include "app/core/text.hpp"
 #include "app/core/verification.hpp"
 #include "slack/blocks.hpp"
 #include "slack/command.hpp"
@@ -207,7 +208,8 @@ asio::awaitable<http::response> ingress::events(http::request_context& ctx) {
     auto parsed = slack::parse_inbound(content_type, body);
     if (!parsed) {
         spdlog::warn("slack request unreadable request_id={} integration_id={} error={} detail={}", ctx.request_id,
-                     known->app.integration_id, slack::to_string(parsed.error().code), parsed.error().detail);
+                     known->app.integration_id, slack::to_string(parsed.error().code),
+                     core::escaped_for_log(parsed.error().detail));
         switch (parsed.error().code) {
             case slack::inbound_errc::unsupported_media_type: co_return refusal(bh::status::unsupported_media_type);
             case slack::inbound_errc::body_too_large: co_return refusal(bh::status::payload_too_large);
@@ -249,7 +251,8 @@ asio::awaitable<http::response> ingress::dispatch(
     if (auto* verification = std::get_if<slack::url_verification>(&payload))
         co_return json_answer(json::object{{"challenge", verification->challenge}});
     if (auto* limited = std::get_if<slack::app_rate_limited>(&payload)) {
-        spdlog::warn("slack is withholding events team_id={} minute={}", limited->team_id, limited->minute_rate_limited);
+        spdlog::warn("slack is withholding events team_id={} minute={}", core::escaped_for_log(limited->team_id),
+                     limited->minute_rate_limited);
         co_return empty_ack();
     }
     if (std::holds_alternative<slack::ssl_check>(payload)) co_return empty_ack();
@@ -272,7 +275,8 @@ asio::awaitable<http::response> ingress::dispatch(
     auto installation = co_await installation_for(app.integration_id, *ref);
     if (!installation) {
         spdlog::warn("slack request from an unknown installation request_id={} integration_id={} team_id={} enterprise_id={}",
-                     request_id, app.integration_id, ref->team_id, ref->enterprise_id);
+                     request_id, app.integration_id, core::escaped_for_log(ref->team_id),
+                     core::escaped_for_log(ref->enterprise_id));
         co_return refusal(bh::status::unauthorized);
     }
     auto token = co_await deps_.tokens.token_for(*installation);
@@ -343,7 +347,7 @@ asio::awaitable<http::response> ingress::answer_within_budget(
             spdlog::warn("slack work failed on a Slack call error={}", e.error().log_text());
             reply = slack_unavailable_ephemeral();
         } catch (const std::exception& e) {
-            spdlog::error("slack work failed error={}", e.what());
+            spdlog::error("slack work failed error={}", core::escaped_for_log(e.what()));
             reply = slack::ephemeral("Something went wrong on our side and nothing was sent. Please try again.");
         }
         if (!shared->late) {

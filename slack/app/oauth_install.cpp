@@ -7,7 +7,7 @@
 #include "slack/app/oauth_install.hpp"
 
 #include "api/verification/html.hpp"
-#include "app/core/network_address.hpp"
+#include "app/core/text.hpp"
 #include "app/http/request_fields.hpp"
 #include "slack/manifest.hpp"
 #include "slack/oauth_state.hpp"
@@ -175,10 +175,7 @@ oauth_install::oauth_install(oauth_install_dependencies deps, oauth_install_sett
 }
 
 std::optional<http::response> oauth_install::refuse_if_throttled(const http::request_context& ctx) {
-    const auto forwarded = ctx.req.find("X-Forwarded-For");
-    std::optional<std::string_view> header;
-    if (forwarded != ctx.req.end()) header = std::string_view(forwarded->value());
-    const auto client = core::forwarded_client_address(ctx.remote_address, header, settings_.trusted_proxies);
+    const auto client = http::client_address(ctx, settings_.trusted_proxies);
     core::token_bucket bucket;
     if (const auto* known = clients_.find(client)) bucket = *known;
     const auto decision = core::take_token(bucket, settings_.per_client, std::chrono::steady_clock::now());
@@ -207,6 +204,7 @@ asio::awaitable<http::response> oauth_install::start_install(http::request_conte
         co_return page(400, "This install link is incomplete",
                        "It names no Slack app. Use the whole &ldquo;Add to Slack&rdquo; link you were given.");
     }
+    // Only a well-formed instance id (which "%00" or "%FF" never is) is looked up.
     std::optional<storage::slack_app_record> app;
     if (slack::is_instance_id(instance)) app = co_await deps_.store.find_app_by_instance(instance);
     // An admin vouches only for their own tenant's apps.

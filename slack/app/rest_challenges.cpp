@@ -5,7 +5,8 @@
 namespace chal::slack_app {
 
 boost::asio::awaitable<core::result<core::challenge>> rest_challenges::create_from_api(
-    storage::api_key_principal principal, core::challenge_request request, api::slack_fields slack
+    storage::api_key_principal principal, core::challenge_request request, api::slack_fields slack,
+    api::slack_completion complete
 ) {
     std::optional<storage::slack_app_record> app;
     if (slack.slack_instance_id) {
@@ -27,6 +28,7 @@ boost::asio::awaitable<core::result<core::challenge>> rest_challenges::create_fr
     out.expiry_minutes = request.expiry_minutes;
     out.callback_url = request.callback_url;
     out.actor = "api_key:" + principal.integration_id;
+    out.complete = std::move(complete);
 
     if (slack.slack_user_id) {
         if (!slack::is_user_id(*slack.slack_user_id)) co_return core::errc::slack_requester_not_found;

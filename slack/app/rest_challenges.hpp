@@ -15,7 +15,8 @@ public:
     rest_challenges(storage::slack_store& slack, challenge_requests& requests) : slack_(slack), requests_(requests) {}
 
     boost::asio::awaitable<core::result<core::challenge>> create_from_api(
-        storage::api_key_principal principal, core::challenge_request request, api::slack_fields slack
+        storage::api_key_principal principal, core::challenge_request request, api::slack_fields slack,
+        api::slack_completion complete
     ) override;
 
 private:

@@ -48,6 +48,19 @@ TEST(create_request, names_the_field_with_the_wrong_type) {
               "expiry_minutes must be an integer between 1 and 10080");
 }
 
+TEST(create_request, refuses_a_nul_character_in_any_text_field) {
+    for (const char* field : {"target_user_id", "target_user_email", "context", "callback_url", "requester_id"}) {
+        const auto body = std::string(R"({"target_user_id": "u", ")") + field + R"(": "a\u0000b"})";
+        const auto e = parse_error(body);
+        EXPECT_EQ(e.status, 400u) << field;
+        EXPECT_EQ(e.message, std::string(field) + " must not contain NUL characters");
+    }
+    EXPECT_EQ(parse_error(R"({"integration_type": "slack", "target_user_id": "U1", "requester_email": "\u0000"})").message,
+              "requester_email must not contain NUL characters");
+    // Other escapes stay what they are: a context may span lines.
+    EXPECT_EQ(parse_ok(R"({"target_user_id": "u", "context": "line one\nline two"})").challenge.context, "line one\nline two");
+}
+
 TEST(create_request, needs_a_json_object) {
     for (const char* body : {"", "not json", "[1,2]", "\"text\"", "{\"a\":"}) {
         EXPECT_EQ(parse_error(body).message, "Request body must be a JSON object") << body;
@@ -117,8 +130,18 @@ TEST(list_query, reads_status_limit_and_cursor) {
     EXPECT_EQ(std::get<api::list_query>(api::parse_list_query(std::string_view{})).limit, 20);
 }
 
+TEST(list_query, refuses_a_cursor_that_is_not_exactly_what_the_api_returned) {
+    const auto cursor = api::encode_cursor("0190a8e5-0000-7000-8000-000000000001");
+    for (const std::string& bad : {cursor + "%3D", cursor + "%3D%3D", "%3D" + cursor, cursor.substr(0, cursor.size() - 1)}) {
+        auto parsed = api::parse_list_query("cursor=" + bad);
+        ASSERT_TRUE(std::holds_alternative<api::api_error>(parsed)) << bad;
+        EXPECT_EQ(std::get<api::api_error>(parsed).message, "cursor is not one this API returned");
+    }
+}
+
 TEST(list_query, refuses_bad_values_with_a_reason) {
-    for (const char* bad : {"status=done", "limit=0", "limit=101", "limit=ten", "cursor=abc", "limit=1 2", "a=%zz"}) {
+    for (const char* bad : {"status=done", "limit=0", "limit=101", "limit=ten", "cursor=abc", "limit=1 2", "a=%zz",
+                            "cursor=%3D", "cursor=%3D%3D%3D", "cursor=", "status=%00"}) {
         auto parsed = api::parse_list_query(bad);
         ASSERT_TRUE(std::holds_alternative<api::api_error>(parsed)) << bad;
         EXPECT_EQ(std::get<api::api_error>(parsed).status, 400u);

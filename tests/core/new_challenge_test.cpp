@@ -52,8 +52,22 @@ TEST(plan_challenge, accepts_only_absolute_https_callbacks_by_default) {
 }
 
 TEST(plan_challenge, allows_plain_http_callbacks_when_configured_for_development) {
-    EXPECT_TRUE(plan({.target_user_id = "u", .callback_url = "http://127.0.0.1:9000/hook"}, {.allow_plain_http = true})
+    EXPECT_TRUE(plan({.target_user_id = "u", .callback_url = "http://itsm.example.com/hook"}, {.allow_plain_http = true})
                     .has_value());
+    const callback_url_policy local{.allow_plain_http = true, .address_policy = {.allow_loopback = true}};
+    EXPECT_TRUE(plan({.target_user_id = "u", .callback_url = "http://127.0.0.1:9000/hook"}, local).has_value());
+}
+
+TEST(plan_challenge, refuses_callbacks_to_addresses_the_delivery_would_refuse) {
+    for (const char* internal : {"https://127.0.0.1/x", "https://2130706433/x", "https://0x7f000001/x", "https://0177.0.0.1/x",
+                                 "https://127.1/x", "https://169.254.169.254/latest", "https://[::ffff:10.0.0.1]/x",
+                                 "https://168.63.129.16/x", "https://[3fff::1]/x"}) {
+        EXPECT_EQ(plan({.target_user_id = "u", .callback_url = internal}).error(), errc::callback_address_not_allowed)
+            << internal;
+    }
+    // Host names are judged when they are resolved, at every send.
+    EXPECT_TRUE(plan({.target_user_id = "u", .callback_url = "https://localhost/x"}).has_value());
+    EXPECT_TRUE(plan({.target_user_id = "u", .callback_url = "https://8.8.8.8/x"}).has_value());
 }
 
 TEST(plan_challenge, accepts_the_guides_own_example_email) {

@@ -119,6 +119,23 @@ TEST(id_token_claims, demands_a_login_made_after_the_flow_started) {
     EXPECT_TRUE(check_id_token_claims(c, expectations()).has_value());
 }
 
+TEST(id_token_claims, refuses_identifiers_with_control_characters) {
+    for (const std::string& bad : {std::string("alice\0admin", 11), std::string("alice\nadmin"), std::string("\xff")}) {
+        auto c = good_claims();
+        c["sub"] = bad;
+        EXPECT_EQ(refusal(c), errc::login_malformed);
+        c = good_claims();
+        c["acr"] = bad;
+        EXPECT_EQ(refusal(c), errc::login_malformed);
+        c = good_claims();
+        c["email"] = bad;
+        c["email_verified"] = true;
+        EXPECT_EQ(static_cast<errc>(asserted_identity(c, {}).error().value()), errc::login_malformed);
+        EXPECT_EQ(static_cast<errc>(saml_asserted_identity(bad, saml_name_id_format_email, {}, {}).error().value()),
+                  errc::login_malformed);
+    }
+}
+
 TEST(id_token_claims, enforces_a_required_acr) {
     auto e = expectations();
     e.required_acr = "urn:mfa";

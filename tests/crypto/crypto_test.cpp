@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -26,10 +27,35 @@ TEST(constant_time_equal, compares_content_and_length) {
 TEST(base64, round_trips_with_and_without_padding) {
     for (const std::string& raw : std::vector<std::string>{"", "f", "fo", "foo", "foob", std::string("\xff\xfe\x00\x01", 4)}) {
         EXPECT_EQ(base64_decode(base64_encode(raw)), raw);
-        EXPECT_EQ(base64_decode(base64url_encode(raw)), raw);
+        EXPECT_EQ(base64url_decode(base64url_encode(raw)), raw);
+        auto unpadded = base64_encode(raw);
+        while (!unpadded.empty() && unpadded.back() == '=') unpadded.pop_back();
+        EXPECT_EQ(base64_decode(unpadded), raw);
     }
     EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+    EXPECT_EQ(base64url_encode(std::string("\xff\xfe\x00\x01", 4)), "__4AAQ");
     EXPECT_FALSE(base64_decode("not base64!").has_value());
+}
+
+TEST(base64, refuses_every_text_that_is_not_a_canonical_encoding_and_never_throws) {
+    for (const std::string_view bad : {
+             "=", "==", "===", "====",     // padding alone
+             "Zg===", "Zm8==", "Zm9v=",    // too much padding for the length
+             "Zg=", "Z", "Zm9vY",          // lengths no encoding has
+             "Zg==Zg==", "QQ==QQ==", "Zg=a",  // padding before the end (data would be lost)
+             "Zh==", "Zm9=",               // pad bits not zero (a second text for "f", "fo")
+             "Zm9v\n", "Zm 9v", " Zm9v",   // whitespace is not the alphabet
+             "Zm9v!", "__4AAQ", "-_==",    // other characters, the URL alphabet
+         }) {
+        std::optional<std::string> decoded;
+        EXPECT_NO_THROW(decoded = base64_decode(bad)) << bad;
+        EXPECT_FALSE(decoded.has_value()) << bad;
+    }
+    for (const std::string_view bad : {"Zg==", "Zg=", "+/", "Zh", "Z", "__4AA=", "Zm9v\n"}) {
+        std::optional<std::string> decoded;
+        EXPECT_NO_THROW(decoded = base64url_decode(bad)) << bad;
+        EXPECT_FALSE(decoded.has_value()) << bad;
+    }
 }
 
 TEST(uuid_v7, is_well_formed_time_ordered_and_unique) {

@@ -13,7 +13,7 @@
 #include <string_view>
 
 namespace jose = chal::crypto::jose;
-using chal::crypto::base64_decode;
+using chal::crypto::base64url_decode;
 using chal::crypto::base64url_encode;
 
 namespace {
@@ -78,7 +78,7 @@ std::string encoded_header(std::string_view header_json) {
 // Flips one bit of the decoded signature, so the text stays valid base64url.
 std::string with_signature_bit_flipped(std::string_view compact) {
     const auto dot = compact.rfind('.');
-    std::string raw = *base64_decode(compact.substr(dot + 1));
+    std::string raw = *base64url_decode(compact.substr(dot + 1));
     raw[raw.size() / 2] = static_cast<char>(raw[raw.size() / 2] ^ 0x01);
     return std::string(compact.substr(0, dot + 1)) + base64url_encode(raw);
 }
@@ -219,7 +219,7 @@ TEST(verify_compact_jws, refuses_a_key_whose_own_alg_differs) {
 
 TEST(verify_compact_jws, refuses_es256_signatures_that_are_not_64_bytes) {
     const auto keys = key_set_of(ec_jwk(""));
-    std::string raw = *base64_decode(a3_signature_b64);
+    std::string raw = *base64url_decode(a3_signature_b64);
     EXPECT_EQ(
         verify_error(token(a3_header_b64, rfc_payload_b64, base64url_encode(raw.substr(1))), keys),
         jose::errc::bad_signature
@@ -281,7 +281,7 @@ TEST(public_key_set, skips_keys_it_cannot_use_without_failing) {
 
 TEST(public_key_set, refuses_rsa_keys_shorter_than_2048_bits) {
     // The RFC modulus cut to 1024 bits (kept odd): a well-formed but weak public key.
-    std::string n = base64_decode(a2_n)->substr(0, 128);
+    std::string n = base64url_decode(a2_n)->substr(0, 128);
     n.back() = static_cast<char>(n.back() | 1);
     const auto keys = key_set_of(rsa_jwk("weak", base64url_encode(n)));
     EXPECT_EQ(keys.size(), 0u);
@@ -293,7 +293,7 @@ TEST(public_key_set, refuses_rsa_keys_shorter_than_2048_bits) {
 }
 
 TEST(public_key_set, refuses_ec_points_off_the_curve) {
-    std::string y = *base64_decode(a3_y);
+    std::string y = *base64url_decode(a3_y);
     y.back() = static_cast<char>(y.back() ^ 0x01);
     const auto keys = key_set_of(ec_jwk("bent", base64url_encode(y)));
     EXPECT_EQ(keys.size(), 0u);
@@ -302,7 +302,7 @@ TEST(public_key_set, refuses_ec_points_off_the_curve) {
 }
 
 TEST(public_key_set, refuses_ec_coordinates_of_the_wrong_length) {
-    const auto keys = key_set_of(ec_jwk("short", base64url_encode(base64_decode(a3_y)->substr(1))));
+    const auto keys = key_set_of(ec_jwk("short", base64url_encode(base64url_decode(a3_y)->substr(1))));
     EXPECT_EQ(keys.size(), 0u);
 }
 
@@ -310,12 +310,12 @@ TEST(public_key_set, refuses_ec_coordinates_of_the_wrong_length) {
 // leave entries there for it to misread.
 TEST(openssl_error_queue, is_left_empty_by_refusals) {
     ERR_clear_error();
-    std::string y = *base64_decode(a3_y);
+    std::string y = *base64url_decode(a3_y);
     y.back() = static_cast<char>(y.back() ^ 0x01);
     const auto bent = key_set_of(ec_jwk("bent", base64url_encode(y)));
     EXPECT_EQ(ERR_peek_error(), 0u);
     const auto keys = key_set_of(ec_jwk(""));
-    const auto short_signature = base64url_encode(base64_decode(a3_signature_b64)->substr(0, 63));
+    const auto short_signature = base64url_encode(base64url_decode(a3_signature_b64)->substr(0, 63));
     EXPECT_FALSE(
         jose::verify_compact_jws(token(a3_header_b64, rfc_payload_b64, short_signature), keys, rs_and_es)
     );
@@ -343,7 +343,7 @@ TEST(signing_key, signs_tokens_that_verify_through_its_published_jwks) {
     EXPECT_EQ(verified->header.at("alg").as_string(), "ES256");
     EXPECT_EQ(verified->header.at("kid").as_string(), key.kid());
     EXPECT_EQ(verified->header.at("typ").as_string(), "verification-receipt+jwt");
-    EXPECT_EQ(base64_decode(compact.substr(compact.rfind('.') + 1))->size(), 64u);
+    EXPECT_EQ(base64url_decode(compact.substr(compact.rfind('.') + 1))->size(), 64u);
     EXPECT_EQ(verify_error(with_signature_bit_flipped(compact), keys), jose::errc::bad_signature);
 }
 
@@ -359,7 +359,7 @@ TEST(signing_key, always_signs_with_the_low_s_value) {
     // OpenSSL picks s at random: about half of 64 signatures would be high-S without the fix.
     for (int i = 0; i < 64; ++i) {
         const auto compact = key.sign_compact({}, R"({"n":)" + std::to_string(i) + "}");
-        const auto signature = *base64_decode(compact.substr(compact.rfind('.') + 1));
+        const auto signature = *base64url_decode(compact.substr(compact.rfind('.') + 1));
         EXPECT_LE(signature.substr(32), half_order) << "signature " << i;
         EXPECT_TRUE(jose::verify_compact_jws(compact, keys, rs_and_es)) << "signature " << i;
     }

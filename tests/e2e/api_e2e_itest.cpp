@@ -202,8 +202,8 @@ TEST_F(api_e2e, answers_a_conflict_while_the_same_request_is_still_running) {
     // A claim held by a request still in flight elsewhere (another instance, same key and body).
     const auto fingerprint = crypto::sha256_hex("POST /api/v1/challenges\n" + body);
     chal::testing::run(io_, db_->execute_unprepared(
-                          "INSERT INTO idempotency_keys (tenant_id, key, request_fingerprint, created_at, claimed_until) "
-                          "SELECT id, 'busy-key', '" + fingerprint + "', now(), now() + interval '1 minute' FROM tenants"));
+                          "INSERT INTO idempotency_keys (tenant_id, api_key_hash, key, request_fingerprint, created_at, claimed_until) "
+                          "SELECT tenant_id, key_hash, 'busy-key', '" + fingerprint + "', now(), now() + interval '1 minute' FROM api_keys"));
     auto r = create(body, {{"Idempotency-Key", "busy-key"}});
     EXPECT_EQ(r.status, 409u);
     EXPECT_EQ(count_rows("SELECT count(*) FROM challenges"), 0);

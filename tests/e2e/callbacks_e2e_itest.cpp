@@ -217,14 +217,68 @@ TEST_F(callbacks_e2e, never_follows_a_redirect) {
     EXPECT_EQ(last_error_of(id), "http_status");
 }
 
-TEST_F(callbacks_e2e, refuses_internal_and_metadata_targets_before_connecting) {
-    for (const std::string url : {"http://169.254.169.254/latest/meta-data", "http://10.1.2.3/hook",
-                                  "http://[::ffff:169.254.169.254]/hook", "http://100.64.0.1/hook"}) {
-        const auto id = create_with_callback(url);
-        cancel(id);
-        EXPECT_TRUE(eventually([&] { return attempts_of(id) == 1; })) << url;
-        EXPECT_EQ(last_error_of(id), "forbidden_address") << url;
+TEST_F(callbacks_e2e, refuses_internal_and_metadata_targets_when_the_challenge_is_created) {
+    for (const std::string url : {"http://169.254.169.254/latest/meta-data", "http://0xa9fea9fe/latest/meta-data",
+                                  "http://10.1.2.3/hook", "http://012.1.2.3/hook", "http://[::ffff:169.254.169.254]/hook",
+                                  "http://100.64.0.1/hook", "http://168.63.129.16/machine"}) {
+        auto r = create(R"({"target_user_id": "user123", "callback_url": ")" + url + "\"}");
+        EXPECT_EQ(r.status, 400u) << url;
+        EXPECT_EQ(boost::json::parse(r.body).at("error").as_string(),
+                  "callback_url must not point at a loopback, private, link-local or other non-public address")
+            << url;
     }
+    EXPECT_EQ(count_rows("SELECT count(*) FROM challenges"), 0);
+}
+
+TEST_F(callbacks_e2e, refuses_a_stored_internal_target_again_before_connecting) {
+    // An integration's default URL stored before URLs were vetted on the way in.
+    api_key_ = make_tenant("Legacy", std::string("http://169.254.169.254/latest/meta-data"));
+    auto r = create(R"({"target_user_id": "user123"})");
+    ASSERT_EQ(r.status, 201u) << r.body;
+    const std::string id(boost::json::parse(r.body).at("challenge_id").as_string());
+    cancel(id);
+    EXPECT_TRUE(eventually([&] { return attempts_of(id) == 1; }));
+    EXPECT_EQ(last_error_of(id), "forbidden_address");
+}
+
+TEST_F(callbacks_e2e, judges_a_host_name_by_what_it_resolves_to_at_every_send) {
+    auto config = e2e::test_config();
+    config.outbound.address_policy.allow_loopback = false;
+    start_service(config);
+    // A name is accepted when stored (DNS may change before the send)...
+    const auto id = create_with_callback("http://localhost:" + std::to_string(receiver_->port()) + "/hook");
+    cancel(id);
+    // ...and refused at the send, when it resolves to loopback; the receiver hears nothing.
+    EXPECT_TRUE(eventually([&] { return attempts_of(id) == 1; }));
+    EXPECT_EQ(last_error_of(id), "forbidden_address");
+    EXPECT_TRUE(receiver_->requests().empty());
+    // The same receiver by its loopback literal is refused at once.
+    auto literal = create(R"({"target_user_id": "u", "callback_url": ")" + receiver_->url("/hook") + "\"}");
+    EXPECT_EQ(literal.status, 400u) << literal.body;
+}
+
+TEST_F(callbacks_e2e, keeps_a_receivers_answer_in_the_attempt_log_as_utf8_text) {
+    receiver_->script({receiver_behaviour::respond(500, {}, "Zugriff verweigert \xE2\x80\x93 Gr\xC3\xB6\xC3\x9F" "e\xFF\x1b\n")});
+    const auto id = create_with_callback(receiver_->url("/hook"));
+    cancel(id);
+    ASSERT_TRUE(eventually([&] { return attempts_of(id) == 1; }));
+    auto rows = chal::testing::run(io_, db_->execute_unprepared(
+                                      "SELECT a.response_snippet FROM webhook_attempts a JOIN webhook_deliveries d "
+                                      "ON d.id = a.delivery_id WHERE d.challenge_id = '" + id + "'"));
+    ASSERT_EQ(rows.size(), 1u);
+    // Non-ASCII text survives; an invalid byte is U+FFFD; a control character is gone.
+    EXPECT_EQ(rows[0].get<std::string>(0), "Zugriff verweigert \xE2\x80\x93 Gr\xC3\xB6\xC3\x9F" "e\xEF\xBF\xBD\n");
+}
+
+TEST_F(callbacks_e2e, an_unusable_stored_secret_is_a_recorded_failure_not_an_endless_retry) {
+    // Stored before secrets were checked on the way in: "whsec_" and no base64 after it.
+    api_key_ = make_tenant("Malformed secret", std::nullopt, std::string("whsec_="));
+    const auto id = create_with_callback(receiver_->url("/hook"));
+    cancel(id);
+    ASSERT_TRUE(eventually([&] { return attempts_of(id) == 1; }));
+    EXPECT_EQ(last_error_of(id), "secret_unusable");
+    EXPECT_EQ(delivery_state(id), "pending");  // the retry schedule runs its course, like any failure
+    EXPECT_TRUE(receiver_->requests().empty());
 }
 
 TEST_F(callbacks_e2e, a_stalled_receiver_holds_at_most_eight_attempts_and_delays_no_one_else) {

@@ -752,3 +752,35 @@ test('the pages fit a phone screen without sideways scrolling and name every con
   assert.equal(await page.getAttribute('label[for="target_response"]', 'for'), 'target_response');
   await ctx.close();
 });
+
+// Starts a sign-in and returns the `state` our server sent to the provider, without signing in.
+async function startedOidcState(verificationUrl) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  let authorizeUrl;
+  const providerOrigin = new URL(op.issuer).origin;
+  page.on('request', (r) => { if (new URL(r.url()).origin === providerOrigin) authorizeUrl ??= r.url(); });
+  await page.goto(verificationUrl);
+  await page.click('#verify');
+  await page.waitForSelector('input[name="login"]', { timeout: 15000 });
+  assert.ok(authorizeUrl, 'the browser went to the provider');
+  return { ctx, page, state: new URL(authorizeUrl).searchParams.get('state') };
+}
+
+for (const parameter of ['error', 'iss']) {
+  test(`an OIDC callback ${parameter} with %0A in it stays on its own log line`, async () => {
+    const created = await createChallenge();
+    const { ctx, page, state } = await startedOidcState(created.verification_url);
+    const forged = `${new Date().toISOString()} info challenge verified`;  // short enough for the old 64-byte cut
+    const logged = serverLog.length;
+    // A genuine `iss` beside the forged `error`, so the answer reads as the provider's own.
+    const iss = parameter === 'error' ? `&iss=${encodeURIComponent(op.issuer)}` : '';
+    await page.goto(`${base}/auth/callback/oidc?state=${state}${iss}&${parameter}=x%0A${encodeURIComponent(forged)}`);
+    await waitFor(() => serverLog.slice(logged).includes(created.challenge_id), 10000, 'the callback to be logged');
+    const lines = serverLog.slice(logged).split('\n');
+    assert.ok(!lines.some((line) => line.startsWith(forged)), 'a forged line was written');
+    // The value is on the real line, its line break written as the two characters \n.
+    assert.ok(lines.some((line) => line.includes(`x\\n${forged}`)), serverLog.slice(logged));
+    await ctx.close();
+  });
+}

@@ -62,6 +62,20 @@ TEST(router, percent_decodes_parameters) {
     EXPECT_EQ(found->params.get("id"), "a b/c%zz");
 }
 
+TEST(router, reports_a_parameter_that_is_not_valid_text_as_bad_input) {
+    const auto r = sample_router();
+    for (const char* path : {"/api/v1/challenges/%00", "/api/v1/challenges/a%00b", "/api/v1/challenges/%FF",
+                             "/api/v1/challenges/%C0%AF", "/api/v1/challenges/a%0Ab", "/api/v1/challenges/%7F"}) {
+        const auto result = r.match(verb::get, path);
+        const auto* bad = std::get_if<router::bad_parameter>(&result);
+        ASSERT_NE(bad, nullptr) << path;
+        EXPECT_EQ(bad->route_name, "challenges.get");
+    }
+    const auto second = r.match(verb::post, "/api/v1/challenges/a/events/%00");
+    EXPECT_TRUE(std::holds_alternative<router::bad_parameter>(second));
+    EXPECT_TRUE(std::holds_alternative<router::found>(r.match(verb::get, "/api/v1/challenges/%C3%A9t%C3%A9")));
+}
+
 TEST(router, prefers_a_literal_over_a_parameter) {
     const auto r = sample_router();
     const auto result = r.match(verb::get, "/api/v1/challenges/search");

@@ -381,6 +381,62 @@ TEST_F(server_itest, answers_a_malformed_request_with_400_and_closes) {
     EXPECT_TRUE(run(io_, c.closed_by_peer()));
 }
 
+// RFC 9112 sections 6.1 and 6.3: a body whose length is in doubt is refused before it is read,
+// and the connection closed, so the bytes after the header never become a request of their own.
+TEST_F(server_itest, refuses_request_smuggling_framings_with_400_and_never_routes_the_smuggled_request) {
+    start();
+    const std::string smuggled = "GET /items/smuggled HTTP/1.1\r\nHost: test\r\n\r\n";
+    const std::string heads[] = {
+        "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\nContent-Length: 0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 0, 0\r\n\r\n",
+        "POST /echo HTTP/1.0\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    };
+    for (const auto& head : heads) {
+        completed_.clear();
+        raw_connection c{io_};
+        run(io_, c.connect(port()));
+        run(io_, c.send(head + smuggled));
+        const auto res = run(io_, c.read_response());
+        EXPECT_EQ(res.result_int(), 400u) << head;
+        EXPECT_FALSE(res.keep_alive()) << head;
+        EXPECT_TRUE(run(io_, c.closed_by_peer())) << head;
+        ASSERT_EQ(completed_.size(), 1u) << head;
+        EXPECT_EQ(completed_[0].route_name, "unmatched") << head;
+    }
+}
+
+TEST_F(server_itest, answers_a_transfer_coding_it_cannot_decode_with_501_and_closes) {
+    start();
+    raw_connection c{io_};
+    run(io_, c.connect(port()));
+    run(io_, c.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" +
+                    get("/items/smuggled")));
+    const auto res = run(io_, c.read_response());
+    EXPECT_EQ(res.result_int(), 501u);
+    EXPECT_TRUE(run(io_, c.closed_by_peer()));
+    ASSERT_EQ(completed_.size(), 1u);
+    EXPECT_EQ(completed_[0].route_name, "unmatched");
+}
+
+TEST_F(server_itest, still_reads_a_plain_chunked_body_and_the_request_after_it) {
+    start();
+    raw_connection c{io_};
+    run(io_, c.connect(port()));
+    run(io_, c.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+                    get("/items/7")));
+    const auto echoed = run(io_, c.read_response());
+    const auto next = run(io_, c.read_response());
+    EXPECT_EQ(echoed.result_int(), 201u);
+    EXPECT_EQ(echoed.body(), "hello|");
+    EXPECT_EQ(next.body(), "item 7");
+}
+
 TEST_F(server_itest, answers_an_absolute_form_target_with_400) {
     start();
     raw_connection c{io_};

@@ -18,7 +18,8 @@ class environment_test : public ::testing::Test {
 protected:
     void TearDown() override {
         for (const char* name : {"CHALLENGE_PORT", "CHALLENGE_MASTER_KEY", "CHALLENGE_RATE_LIMIT_PER_SECOND",
-                                 "CHALLENGE_ALLOW_HTTP_CALLBACKS", "CHALLENGE_PUBLIC_BASE_URL"})
+                                 "CHALLENGE_ALLOW_HTTP_CALLBACKS", "CHALLENGE_PUBLIC_BASE_URL", "CHALLENGE_TRUSTED_PROXIES",
+                                 "CHALLENGE_ALLOW_LOOPBACK_CALLBACKS"})
             unsetenv(name);
     }
 };
@@ -70,4 +71,26 @@ TEST_F(environment_test, the_slow_lane_never_waits_longer_than_a_normal_attempt)
     unsetenv("CHALLENGE_WEBHOOK_TIMEOUT_MS");
     unsetenv("CHALLENGE_WEBHOOK_LEASE_SECONDS");
     EXPECT_EQ(read_config_from_environment().deliveries.slow.attempt_timeout, std::chrono::milliseconds{5000});
+}
+
+TEST_F(environment_test, takes_trusted_proxies_as_addresses_or_cidr_blocks) {
+    setenv("CHALLENGE_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,2001:db8::/32", 1);
+    auto c = read_config_from_environment();
+    EXPECT_EQ(c.verification.trusted_proxies, (std::vector<std::string>{"10.0.0.5", "10.1.0.0/16", "2001:db8::/32"}));
+    setenv("CHALLENGE_TRUSTED_PROXIES", "10.0.0.5,proxy.internal", 1);
+    try {
+        read_config_from_environment();
+        FAIL() << "accepted a host name as a trusted proxy";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("CHALLENGE_TRUSTED_PROXIES"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("proxy.internal"), std::string::npos);
+    }
+}
+
+TEST_F(environment_test, vets_callback_urls_at_creation_with_the_delivery_address_policy) {
+    setenv("CHALLENGE_ALLOW_LOOPBACK_CALLBACKS", "true", 1);
+    auto c = read_config_from_environment();
+    EXPECT_TRUE(c.api.callback_policy.address_policy.allow_loopback);
+    EXPECT_TRUE(c.slack_requests.callback_policy.address_policy.allow_loopback);
+    EXPECT_FALSE(c.api.callback_policy.address_policy.allow_private);
 }

@@ -84,3 +84,16 @@ TEST(slack_oauth_state, a_genuine_mac_over_a_payload_it_cannot_read_is_unknown) 
         EXPECT_EQ(refusal_of(forged), oauth_state_refusal::unknown) << payload;
     }
 }
+
+TEST(slack_oauth_state, reads_back_states_whose_encoding_uses_the_url_alphabet) {
+    // base64url's '-' and '_' stand where base64 has '+' and '/': a reader with the wrong
+    // alphabet would refuse about every other state. Many browsers, so both characters occur.
+    int with_url_characters = 0;
+    for (int i = 0; i < 64; ++i) {
+        const auto hash = crypto::sha256("browser " + std::to_string(i));
+        const auto state = slack::issue_oauth_state(key, oauth_state_claims{integration, hash, t0 + 10min, {}});
+        if (state.find_first_of("-_") != std::string::npos) ++with_url_characters;
+        EXPECT_TRUE(std::holds_alternative<oauth_state_claims>(slack::read_oauth_state(key, state, hash, t0))) << state;
+    }
+    EXPECT_GT(with_url_characters, 0);
+}

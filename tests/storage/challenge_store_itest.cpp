@@ -239,13 +239,14 @@ TEST_F(challenge_store_itest, insert_writes_a_created_audit_event) {
 
 TEST_F(challenge_store_itest, insert_with_an_idempotent_completion_completes_the_claimed_key_with_the_response) {
     const auto t = make_tenant();
-    ASSERT_TRUE(run(idempotency.claim_new(t.tenant.id, "create-1", "fingerprint-1", t0)));
+    const idempotency_scope scope{t.tenant.id, t.key_hash};
+    ASSERT_TRUE(run(idempotency.claim_new(scope, "create-1", "fingerprint-1", t0)));
     const auto c = sample_challenge(t);
-    const idempotent_completion completion{"create-1", "fingerprint-1", 201, R"({"id":")" + c.id + R"("})"};
+    const idempotent_completion completion{t.key_hash, "create-1", "fingerprint-1", 201, R"({"id":")" + c.id + R"("})"};
 
     run(challenges.insert(c, "api_key:" + t.integration.id, completion));
 
-    const auto record = run(idempotency.find(t.tenant.id, "create-1"));
+    const auto record = run(idempotency.find(scope, "create-1"));
     ASSERT_TRUE(record);
     EXPECT_TRUE(record->completed);
     EXPECT_EQ(record->response_status, 201u);

@@ -16,24 +16,25 @@ using namespace std::chrono_literals;
 
 class idempotency_store_itest : public storage_test {
 protected:
-    idempotency_store_itest() : tenant(make_tenant()) {}
+    idempotency_store_itest() : tenant(make_tenant()), scope{tenant.tenant.id, tenant.key_hash} {}
 
     bool claim(const std::string& key, const std::string& fingerprint, core::timestamp now) {
-        return run(idempotency.claim_new(tenant.tenant.id, key, fingerprint, now));
+        return run(idempotency.claim_new(scope, key, fingerprint, now));
     }
 
     std::optional<core::idempotency_record> find(const std::string& key) {
-        return run(idempotency.find(tenant.tenant.id, key));
+        return run(idempotency.find(scope, key));
     }
 
     // Completes a claimed key the way the API does: by inserting the challenge it created.
     void complete(const std::string& key, const std::string& fingerprint) {
         const auto c = sample_challenge(tenant);
-        const idempotent_completion completion{key, fingerprint, 201, R"({"id":")" + c.id + R"("})"};
+        const idempotent_completion completion{tenant.key_hash, key, fingerprint, 201, R"({"id":")" + c.id + R"("})"};
         run(challenges.insert(c, "api_key:" + tenant.integration.id, completion));
     }
 
     seeded_tenant tenant;
+    idempotency_scope scope;
 };
 
 TEST_F(idempotency_store_itest, a_key_is_claimed_only_once) {
@@ -46,7 +47,22 @@ TEST_F(idempotency_store_itest, the_same_key_in_another_tenant_is_a_separate_cla
     const auto other = make_tenant();
     ASSERT_TRUE(claim("key-1", "fingerprint-a", t0));
 
-    EXPECT_TRUE(run(idempotency.claim_new(other.tenant.id, "key-1", "fingerprint-b", t0)));
+    EXPECT_TRUE(run(idempotency.claim_new({other.tenant.id, other.key_hash}, "key-1", "fingerprint-b", t0)));
+}
+
+TEST_F(idempotency_store_itest, the_same_key_of_another_api_key_of_the_tenant_is_a_separate_claim) {
+    // A second integration of the same tenant, with its own API key.
+    auto second = tenant.integration;
+    second.id = next_id();
+    const auto second_hash = crypto::sha256("chal_test_key_second");
+    run(tenants.create_integration(second, new_api_key{second_hash, "chal_test_ke"}));
+    ASSERT_TRUE(claim("key-1", "fingerprint-a", t0));
+    complete("key-1", "fingerprint-a");
+
+    const idempotency_scope other{tenant.tenant.id, second_hash};
+    EXPECT_FALSE(run(idempotency.find(other, "key-1")));
+    EXPECT_TRUE(run(idempotency.claim_new(other, "key-1", "fingerprint-a", t0)));
+    EXPECT_TRUE(find("key-1")->completed);
 }
 
 TEST_F(idempotency_store_itest, find_returns_the_claimed_record) {
@@ -72,11 +88,10 @@ TEST_F(idempotency_store_itest, of_two_take_overs_of_the_same_stale_claim_exactl
     const auto seen = find("key-1");
     ASSERT_TRUE(seen);
     const auto now = t0 + 5min;
-    const std::string tenant_id = tenant.tenant.id;
     const std::string key = "key-1";
     const std::vector<std::string> fingerprints{"fingerprint-a", "fingerprint-b"};
     std::vector<boost::asio::awaitable<bool>> retries;
-    for (const auto& fingerprint : fingerprints) retries.push_back(idempotency.take_over(tenant_id, key, *seen, fingerprint, now));
+    for (const auto& fingerprint : fingerprints) retries.push_back(idempotency.take_over(scope, key, *seen, fingerprint, now));
 
     const auto won = run_concurrently(std::move(retries));
 
@@ -92,9 +107,9 @@ TEST_F(idempotency_store_itest, of_two_take_overs_of_the_same_stale_claim_exactl
 TEST_F(idempotency_store_itest, a_take_over_with_an_outdated_record_fails) {
     ASSERT_TRUE(claim("key-1", "fingerprint-dead", t0));
     const auto seen = find("key-1");
-    ASSERT_TRUE(run(idempotency.take_over(tenant.tenant.id, "key-1", *seen, "fingerprint-a", t0 + 5min)));
+    ASSERT_TRUE(run(idempotency.take_over(scope, "key-1", *seen, "fingerprint-a", t0 + 5min)));
 
-    EXPECT_FALSE(run(idempotency.take_over(tenant.tenant.id, "key-1", *seen, "fingerprint-b", t0 + 6min)));
+    EXPECT_FALSE(run(idempotency.take_over(scope, "key-1", *seen, "fingerprint-b", t0 + 6min)));
 
     EXPECT_EQ(find("key-1")->request_fingerprint, "fingerprint-a");
 }
@@ -105,7 +120,7 @@ TEST_F(idempotency_store_itest, taking_over_a_completed_record_clears_its_respon
     const auto seen = find("key-1");
     ASSERT_TRUE(seen && seen->completed);
 
-    ASSERT_TRUE(run(idempotency.take_over(tenant.tenant.id, "key-1", *seen, "fingerprint-b", t0 + 25h)));
+    ASSERT_TRUE(run(idempotency.take_over(scope, "key-1", *seen, "fingerprint-b", t0 + 25h)));
 
     const auto record = find("key-1");
     ASSERT_TRUE(record);
@@ -118,7 +133,7 @@ TEST_F(idempotency_store_itest, taking_over_a_completed_record_clears_its_respon
 TEST_F(idempotency_store_itest, abandon_removes_an_unfinished_claim) {
     ASSERT_TRUE(claim("key-1", "fingerprint-a", t0));
 
-    run(idempotency.abandon(tenant.tenant.id, "key-1", "fingerprint-a"));
+    run(idempotency.abandon(scope, "key-1", "fingerprint-a"));
 
     EXPECT_FALSE(find("key-1"));
     EXPECT_TRUE(claim("key-1", "fingerprint-a", t0 + 1s));
@@ -128,7 +143,7 @@ TEST_F(idempotency_store_itest, abandon_keeps_a_completed_record) {
     ASSERT_TRUE(claim("key-1", "fingerprint-a", t0));
     complete("key-1", "fingerprint-a");
 
-    run(idempotency.abandon(tenant.tenant.id, "key-1", "fingerprint-a"));
+    run(idempotency.abandon(scope, "key-1", "fingerprint-a"));
 
     const auto record = find("key-1");
     ASSERT_TRUE(record);
@@ -139,7 +154,7 @@ TEST_F(idempotency_store_itest, abandon_keeps_a_completed_record) {
 TEST_F(idempotency_store_itest, abandon_keeps_a_claim_made_for_another_request) {
     ASSERT_TRUE(claim("key-1", "fingerprint-a", t0));
 
-    run(idempotency.abandon(tenant.tenant.id, "key-1", "fingerprint-b"));
+    run(idempotency.abandon(scope, "key-1", "fingerprint-b"));
 
     EXPECT_TRUE(find("key-1"));
 }
