@@ -6,14 +6,13 @@
 // Each seed is "<InResponseTo>\n<Unix seconds of now>\n<base64 SAMLResponse>".
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { signSamlElement } from '../../tests/idp/saml_sign.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
-const requireFromTests = createRequire(path.join(here, '../../tests/package.json'));
-const { SignedXml } = requireFromTests('xml-crypto');
 
 const idpEntity = 'https://idp.example.test/metadata';
 const sp = { entity: 'https://challenge.example.test/saml/metadata', acs: 'https://challenge.example.test/saml/acs' };
@@ -36,20 +35,8 @@ function el(name, attrs = {}, ...children) {
 }
 const text = escape;
 
-function sign(xml, id, afterIssuerOf) {
-  const signer = new SignedXml({
-    privateKey: key,
-    publicCert: cert,
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-  });
-  signer.addReference({
-    xpath: `//*[@ID='${id}']`,
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-  });
-  signer.computeSignature(xml, { location: { reference: `//*[local-name()='${afterIssuerOf}']/*[local-name()='Issuer']`, action: 'after' } });
-  return signer.getSignedXml();
+function sign(xml, id, element) {
+  return signSamlElement(xml, { privateKey: key, certificatePem: cert, id, element });
 }
 
 const saml = { 'xmlns:saml': 'urn:oasis:names:tc:SAML:2.0:assertion' };
