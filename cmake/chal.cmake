@@ -13,6 +13,17 @@ if(CHAL_SANITIZE)
     add_link_options(-fsanitize=address,undefined)
 endif()
 
+# The fuzz build (clang): every object carries libFuzzer's coverage and ASan + UBSan; the fuzz
+# targets add libFuzzer itself (fuzz/CMakeLists.txt). -O1 and line tables as OSS-Fuzz builds;
+# asserts stay on. UBSan's `function` check is left out: with it clang 14 cannot compile our
+# coroutines ("Cannot represent a difference across sections"); it only checks calls through
+# C function pointers of the wrong type.
+if(CHAL_FUZZ)
+    add_compile_options(-O1 -gline-tables-only -fno-omit-frame-pointer
+        -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
 # chal_add_tests(<library> UNIT a_test.cpp ... INTEGRATION b_itest.cpp ...)
 # One gtest executable per kind; unit tests are labelled `unit`, integration tests
 # `integration` and serialised on the shared PostgreSQL with RESOURCE_LOCK.

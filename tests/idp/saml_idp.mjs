@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { signSamlElement } from './saml_sign.mjs';
 
 const portArg = process.argv.indexOf('--port');
 const listenPort = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
@@ -84,21 +84,7 @@ function responseXml(request, email, mode) {
     + `</saml:Assertion>`;
   let signedAssertion = assertion;
   if (mode !== 'unsigned') {
-    const signer = new SignedXml({
-      privateKey,
-      publicCert: certificatePem,
-      canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-      signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    });
-    signer.addReference({
-      xpath: `//*[@ID='${assertionId}']`,
-      digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-      transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-    });
-    signer.computeSignature(assertion, {
-      location: { reference: `//*[local-name()='Issuer']`, action: 'after' },
-    });
-    signedAssertion = signer.getSignedXml();
+    signedAssertion = signSamlElement(assertion, { privateKey, certificatePem, id: assertionId, element: 'Assertion' });
   }
   if (mode === 'tamper_signature') signedAssertion = signedAssertion.replace(`>${escapeXml(email)}<`, '>mallory@example.com<');
   return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${responseId}" Version="2.0" IssueInstant="${isoSeconds(now)}" Destination="${escapeXml(request.acs_url)}" InResponseTo="${escapeXml(request.id)}">`
