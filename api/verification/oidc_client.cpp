@@ -41,6 +41,7 @@ boost::asio::awaitable<oidc_result<oidc_provider>> oidc_client::discover(std::st
     req.url = base + "/.well-known/openid-configuration";
     req.headers.emplace_back("Accept", "application/json");
     req.total_timeout = idp_timeout;
+    req.fairness_key = issuer;
     auto sent = co_await client_.send(std::move(req));
     if (!sent) co_return oidc_failure{"discovery request failed: " + sent.error().message()};
     if (sent->status != 200) co_return oidc_failure{"discovery answered HTTP " + std::to_string(sent->status)};
@@ -59,6 +60,7 @@ boost::asio::awaitable<oidc_result<core::oidc_tokens>> oidc_client::exchange_cod
     req.method = bh::verb::post;
     req.url = provider.token_endpoint;
     req.total_timeout = idp_timeout;
+    req.fairness_key = provider.issuer;
     req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     req.headers.emplace_back("Accept", "application/json");
     req.body = "grant_type=authorization_code&code=" + form_encode(code) + "&redirect_uri=" + form_encode(redirect_uri) +
@@ -88,6 +90,7 @@ boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::userinfo(
     http::outgoing_request req;
     req.url = *provider.userinfo_endpoint;
     req.total_timeout = idp_timeout;
+    req.fairness_key = provider.issuer;
     req.headers.emplace_back("Authorization", "Bearer " + access_token);
     req.headers.emplace_back("Accept", "application/json");
     auto sent = co_await client_.send(std::move(req));
@@ -96,10 +99,13 @@ boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::userinfo(
     co_return core::parse_userinfo_response(sent->body, sent->header("Content-Type").value_or(""));
 }
 
-boost::asio::awaitable<oidc_result<crypto::jose::public_key_set>> oidc_client::fetch_keys(std::string jwks_uri) {
+boost::asio::awaitable<oidc_result<crypto::jose::public_key_set>> oidc_client::fetch_keys(
+    std::string issuer, std::string jwks_uri
+) {
     http::outgoing_request req;
     req.url = jwks_uri;
     req.total_timeout = idp_timeout;
+    req.fairness_key = std::move(issuer);
     req.headers.emplace_back("Accept", "application/json");
     auto sent = co_await client_.send(std::move(req));
     if (!sent) co_return oidc_failure{"JWKS request failed: " + sent.error().message()};
@@ -121,7 +127,7 @@ boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::verified_c
     if (fresh) {
         keys = cached->second.keys;
     } else {
-        auto fetched = co_await fetch_keys(provider.jwks_uri);
+        auto fetched = co_await fetch_keys(provider.issuer, provider.jwks_uri);
         if (auto* f = std::get_if<oidc_failure>(&fetched)) co_return *f;
         keys = std::get<crypto::jose::public_key_set>(fetched);
     }
@@ -130,7 +136,7 @@ boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::verified_c
         // Rotation: the provider may have published a new key since we cached its set.
         auto again = keys_.find(provider.jwks_uri);
         if (again == keys_.end() || now - again->second.fetched >= jwks_refetch_interval) {
-            auto fetched = co_await fetch_keys(provider.jwks_uri);
+            auto fetched = co_await fetch_keys(provider.issuer, provider.jwks_uri);
             if (auto* f = std::get_if<oidc_failure>(&fetched)) co_return *f;
             verified = crypto::jose::verify_compact_jws(id_token, std::get<crypto::jose::public_key_set>(fetched), allowed);
         }

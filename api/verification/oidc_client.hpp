@@ -2,6 +2,8 @@
 // ID token signatures through the provider's JWKS (cached for a few minutes, so a key the
 // provider withdrew stops working soon; refetched once when a token names an unknown key, at
 // most every second). Documents are judged in app/core/oidc and claims in core::verification.
+// Every request names its provider as its fairness key, so one tenant's provider whose name
+// does not resolve takes only its own share of the IdP client's lookup threads.
 #pragma once
 
 #include "app/core/oidc.hpp"
@@ -60,7 +62,7 @@ private:
         std::chrono::steady_clock::time_point fetched;
     };
 
-    boost::asio::awaitable<oidc_result<crypto::jose::public_key_set>> fetch_keys(std::string jwks_uri);
+    boost::asio::awaitable<oidc_result<crypto::jose::public_key_set>> fetch_keys(std::string issuer, std::string jwks_uri);
 
     http::client& client_;
     bool allow_http_;

@@ -1,12 +1,14 @@
 // api::oidc_client against a loopback server playing the provider: a key the provider withdrew
 // stops verifying once the JWKS cache ages out, and UserInfo is asked with the access token.
 #include "api/verification/oidc_client.hpp"
+#include "tests/support/held_lookups.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/webhook_receiver.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <gtest/gtest.h>
@@ -99,6 +101,42 @@ TEST_F(oidc_client_itest, a_userinfo_error_or_a_provider_without_userinfo_is_a_f
     auto none = run(io_, client.userinfo(p, "token"));
     ASSERT_TRUE(std::holds_alternative<oidc_failure>(none));
     EXPECT_EQ(provider_.requests().size(), 1u) << "nothing is sent without an endpoint";
+}
+
+TEST(oidc_client_lookups, a_provider_whose_name_hangs_takes_only_its_own_share_of_the_lookup_threads) {
+    asio::io_context io;
+    chal::testing::webhook_receiver fast_provider{io.get_executor()};
+    chal::testing::held_lookups names;
+    auto cfg = loopback_idp();
+    cfg.lookup = names.function();
+    cfg.resolver.threads = 4;
+    cfg.resolver.max_running_per_key = 2;
+    http::client idp_http{io.get_executor(), cfg};
+    oidc_client client(idp_http, true);
+    // One tenant's provider does not resolve (its DNS is dead): its discoveries hang.
+    std::vector<oidc_result<oidc_provider>> slow_results;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        auto discovering = client.discover("http://slow-idp.test/realms/acme");
+        asio::co_spawn(io, std::move(discovering), [&slow_results](std::exception_ptr, oidc_result<oidc_provider> r) {
+            slow_results.push_back(std::move(r));
+        });
+    }
+    // Another tenant's provider answers at once, and must not wait behind them.
+    const auto issuer = "http://fast-idp.test:" + std::to_string(fast_provider.port());
+    fast_provider.set_default(receiver_behaviour::respond(
+        200, {{"Content-Type", "application/json"}},
+        boost::json::serialize(boost::json::object{{"issuer", issuer}, {"authorization_endpoint", issuer + "/auth"},
+                                                   {"token_endpoint", issuer + "/token"}, {"jwks_uri", issuer + "/jwks"}})
+    ));
+    const auto started = std::chrono::steady_clock::now();
+    auto discovered = run(io, client.discover(issuer));
+    EXPECT_TRUE(std::holds_alternative<oidc_provider>(discovered)) << std::get<oidc_failure>(discovered).reason;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "the hanging provider held every lookup thread";
+    EXPECT_EQ(idp_http.lookups_running(), 2u) << "the hanging provider holds its share, no more";
+    names.release();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (slow_results.size() < 4 && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+    EXPECT_EQ(slow_results.size(), 4u);
 }
 
 }  // namespace

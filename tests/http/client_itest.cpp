@@ -2,6 +2,7 @@
 // our own server.
 #include "app/http/client.hpp"
 #include "app/http/server.hpp"
+#include "tests/support/held_lookups.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/tls_test_certs.hpp"
 #include "tests/support/webhook_receiver.hpp"
@@ -16,8 +17,6 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -354,36 +353,7 @@ TEST_F(client_tls_itest, refuses_a_certificate_for_another_name) {
 // --- against our own server ----------------------------------------------------------------
 
 // --- host name lookups ---------------------------------------------------------------------
-// The system resolver is what we cannot control, so these tests give the client a lookup of
-// their own: names starting with "slow" hang until released (as a dead DNS server does), every
-// other name is 127.0.0.1.
-class held_lookups {
-public:
-    ~held_lookups() { release(); }
-    blocking_lookup function() {
-        return [this](const std::string& host, std::uint16_t port) -> boost::system::result<resolved_endpoints> {
-            if (host.rfind("slow", 0) == 0) {
-                std::unique_lock lock(mutex_);
-                ++held_;
-                released_.wait_for(lock, std::chrono::seconds{30}, [this] { return open_; });
-                --held_;
-                return make_error_code(client_errc::dns_failure);
-            }
-            return resolved_endpoints{{asio::ip::address_v4::loopback(), port}};
-        };
-    }
-    void release() {
-        std::lock_guard lock(mutex_);
-        open_ = true;
-        released_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable released_;
-    bool open_ = false;
-    int held_ = 0;
-};
+using chal::testing::held_lookups;
 
 class client_dns_itest : public client_itest {
 protected:
