@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { signSamlElement } from '../../tests/idp/saml_sign.mjs';
+import { idpMetadataXml, signSamlElement } from '../../tests/idp/saml_sign.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -105,13 +105,6 @@ write('comment_in_name_id', '_request_comment', response({ name: 'comment', requ
 const onTime = readFileSync(path.join(corpus, 'signed_assertion'), 'utf8').split('\n')[2];
 write('expired', '_request_signed_assertion', Buffer.from(onTime, 'base64').toString(), issued + 3600);
 
-writeFileSync(path.join(here, 'idp_metadata.xml'), `<?xml version="1.0"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${idpEntity}">
- <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-  <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-  <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
-  <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>
- </md:IDPSSODescriptor>
-</md:EntityDescriptor>
-`);
+writeFileSync(path.join(here, 'idp_metadata.xml'),
+  idpMetadataXml({ entityId: idpEntity, certificateBase64: certBody, ssoUrl: 'https://idp.example.test/sso' }));
 console.log(`wrote ${Object.keys(seeds).length + 4} seeds to ${corpus} and ${path.join(here, 'idp_metadata.xml')}`);

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
-import { signSamlElement } from './saml_sign.mjs';
+import { idpMetadataXml, signSamlElement } from './saml_sign.mjs';
 
 const portArg = process.argv.indexOf('--port');
 const listenPort = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
@@ -43,17 +43,8 @@ const escapeXml = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').
 const isoSeconds = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function metadataXml() {
-  return `<?xml version="1.0"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${base}/metadata">
-  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${base}/sso"/>
-  </md:IDPSSODescriptor>
-</md:EntityDescriptor>
-`;
+  return idpMetadataXml({ entityId: `${base}/metadata`, certificateBase64, ssoUrl: `${base}/sso` });
 }
-
 function parseAuthnRequest(encoded) {
   const xml = zlib.inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8');
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
