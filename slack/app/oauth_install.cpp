@@ -327,7 +327,7 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
     if (!names_owner || granted.bot_user_id.empty() || (!granted.token_type.empty() && granted.token_type != "bot")) {
         spdlog::warn(
             "slack install failed: oauth.v2.access named no bot user, workspace or org integration_id={} token_type={}",
-            integration_id, granted.token_type
+            integration_id, core::escaped_for_log(granted.token_type)
         );
         co_return mismatch_page();
     }
@@ -351,8 +351,9 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
         spdlog::warn(
             "slack install failed: auth.test disagrees with oauth.v2.access integration_id={} oauth_team_id={} "
             "oauth_enterprise_id={} auth_team_id={} auth_enterprise_id={} oauth_bot_user={} auth_user={}",
-            integration_id, granted.team_id, granted.enterprise_id, who.team_id, who.enterprise_id,
-            granted.bot_user_id, who.user_id
+            integration_id, core::escaped_for_log(granted.team_id), core::escaped_for_log(granted.enterprise_id),
+            core::escaped_for_log(who.team_id), core::escaped_for_log(who.enterprise_id),
+            core::escaped_for_log(granted.bot_user_id), core::escaped_for_log(who.user_id)
         );
         co_return mismatch_page();
     }
@@ -363,7 +364,8 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
         recorded_app_id = co_await deps_.store.record_app_id(app->integration_id, granted.app_id);
     if (granted.app_id.empty() || recorded_app_id != granted.app_id) {
         spdlog::warn("slack install refused: Slack installed another app integration_id={} recorded_app_id={} slack_app_id={}",
-                     integration_id, recorded_app_id.value_or("-"), granted.app_id);
+                     integration_id, core::escaped_for_log(recorded_app_id.value_or("-")),
+                     core::escaped_for_log(granted.app_id));
         co_await uninstall(granted, *app->client_id, grant_secret);
         co_return page(502, "The installation did not complete",
                        "Slack installed a different app than this link is for (its client ID belongs to another app). "
@@ -393,15 +395,16 @@ asio::awaitable<http::response> oauth_install::finish_install(http::request_cont
     if (!claims.admitted_by.empty()) admitted_by = claims.admitted_by;
     if (!co_await deps_.store.install_if_allowed(std::move(record), now, admitted_by)) {
         spdlog::warn("slack install refused: not on the app's allowlist integration_id={} team_id={} enterprise_id={} org_wide={}",
-                     integration_id, granted.team_id, granted.enterprise_id, granted.is_enterprise_install);
+                     integration_id, core::escaped_for_log(granted.team_id), core::escaped_for_log(granted.enterprise_id),
+                     granted.is_enterprise_install);
         co_await uninstall(granted, *app->client_id, grant_secret);
         co_return not_allowed_page(granted);
     }
 
     spdlog::info(
         "slack app installed integration_id={} installation_id={} team_id={} enterprise_id={} org_wide={} rotation={}",
-        integration_id, installation_id, granted.team_id, granted.enterprise_id, granted.is_enterprise_install,
-        !granted.refresh_token.empty()
+        integration_id, installation_id, core::escaped_for_log(granted.team_id),
+        core::escaped_for_log(granted.enterprise_id), granted.is_enterprise_install, !granted.refresh_token.empty()
     );
     co_return api::html_response(200, api::html_page("Installed in Slack", installed_page_html(granted)));
 }
