@@ -61,6 +61,21 @@ api_error error_for(core::errc e) {
                          "Nothing was changed; contact your support team"};
         case errc::login_already_proven:
             return {409, "The target has already signed in; the challenge is being completed as verified"};
+        case errc::not_found_in_tenant: return {404, "Not found"};
+        case errc::permission_denied: return {403, "Your role does not allow this"};
+        case errc::cannot_change_self:
+            return {409, "You cannot change your own role, suspend or remove yourself; ask another admin"};
+        case errc::only_owner_may_touch_owner: return {403, "Only an Owner can change an Owner or make someone Owner"};
+        case errc::last_owner: return {409, "The organisation must keep at least one active Owner"};
+        case errc::invalid_membership_change: return {409, "The member is already in that state"};
+        case errc::member_not_found: return {404, "No such member"};
+        case errc::member_exists: return {409, "That person is already a member"};
+        case errc::invalid_role: return {400, "role must be owner, admin, analyst or viewer"};
+        case errc::invalid_member_email: return {400, "email must be an address like name@example.com, at most 254 characters"};
+        case errc::invalid_display_name: return {400, "name must be at most 200 characters without control characters"};
+        case errc::setup_link_invalid:
+            return {404, "This setup link is unknown, was already used or has expired; ask your operator for a new one"};
+        case errc::fresh_login_required: return {401, "Sign in again to do this (a recent sign-in is required)"};
     }
     return {500, "Internal server error"};
 }

@@ -48,6 +48,19 @@ public:
             case errc::login_email_unverified: return "the identity provider has not verified the email it asserted";
             case errc::login_subject_mismatch: return "the UserInfo response is about another subject";
             case errc::login_already_proven: return "a login already proved the target";
+            case errc::not_found_in_tenant: return "not found in this tenant";
+            case errc::permission_denied: return "permission denied";
+            case errc::cannot_change_self: return "a member cannot change their own membership";
+            case errc::only_owner_may_touch_owner: return "only an owner may change an owner or grant owner";
+            case errc::last_owner: return "the tenant must keep one active owner";
+            case errc::invalid_membership_change: return "the membership is already in that state";
+            case errc::member_not_found: return "member not found";
+            case errc::member_exists: return "already a member";
+            case errc::invalid_role: return "invalid role";
+            case errc::invalid_member_email: return "invalid member email";
+            case errc::invalid_display_name: return "invalid display name";
+            case errc::setup_link_invalid: return "setup link unknown, used or expired";
+            case errc::fresh_login_required: return "a fresh sign-in is required";
         }
         return "unknown chal.core error";
     }

@@ -50,6 +50,20 @@ enum class errc {
     login_email_unverified,   // the IdP did not vouch for the email it asserted
     login_subject_mismatch,   // UserInfo described someone other than the ID token's subject
     login_already_proven,     // a login proved the target; the challenge is turning verified
+    // The console: who may do what (core/permissions.hpp) and its members and sessions.
+    not_found_in_tenant,          // the resource is another tenant's (or none): 404, existence not confirmed
+    permission_denied,            // the principal's role or scope does not grant it
+    cannot_change_self,           // nobody changes their own role or suspends or removes themselves
+    only_owner_may_touch_owner,   // Admins cannot change Owners or grant Owner
+    last_owner,                   // the tenant must keep one active Owner
+    invalid_membership_change,    // e.g. suspending someone already suspended
+    member_not_found,
+    member_exists,
+    invalid_role,
+    invalid_member_email,
+    invalid_display_name,
+    setup_link_invalid,           // unknown, used or expired
+    fresh_login_required,         // a sensitive action needs a sign-in within the last minutes
 };
 
 const boost::system::error_category& error_category() noexcept;
