@@ -83,6 +83,25 @@ bool may_manage_members(const principal& actor) {
 
 }  // namespace
 
+result<std::string> checked_member_email(std::string_view text) {
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    if (text.size() < 3 || text.size() > 254) return errc::invalid_member_email;
+    for (const unsigned char c : text)
+        if (c <= 0x20 || c == 0x7f) return errc::invalid_member_email;
+    const auto at = text.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 == text.size() || text.find('@', at + 1) != std::string_view::npos)
+        return errc::invalid_member_email;
+    return std::string(text);
+}
+
+result<std::string> checked_display_name(std::string_view text) {
+    if (text.size() > 200) return errc::invalid_display_name;
+    for (const unsigned char c : text)
+        if (c < 0x20 || c == 0x7f) return errc::invalid_display_name;
+    return std::string(text);
+}
+
 result<void> judge_new_member(const principal& actor, role new_role) {
     if (!may_manage_members(actor)) return errc::permission_denied;
     if (new_role == role::owner && !may_act_on_owners(actor)) return errc::only_owner_may_touch_owner;
@@ -98,6 +117,9 @@ result<void> judge_membership_change(
     const bool touches_owner = target.current_role == role::owner ||
                                (change.type == kind::change_role && change.new_role == role::owner);
     if (touches_owner && !may_act_on_owners(actor)) return errc::only_owner_may_touch_owner;
+    const auto privileged = [](role r) { return r == role::owner || r == role::admin; };
+    const bool sensitive = change.type == kind::change_role && (privileged(target.current_role) || privileged(change.new_role));
+    if (sensitive && !actor.fresh_login) return errc::fresh_login_required;
     const bool target_is_active_owner = target.current_role == role::owner && target.status == membership_status::active;
     const bool loses_owner = change.type == kind::suspend || change.type == kind::remove ||
                              (change.type == kind::change_role && change.new_role != role::owner);

@@ -41,6 +41,8 @@ struct principal {
     std::string tenant_id;  // the tenant the principal belongs to (empty for the operator)
     std::string actor_id;   // user id, integration id, or "cli"
     role member_role = role::viewer;
+    // Signed in within the last minutes (core/console_session.hpp): sensitive actions need it.
+    bool fresh_login = false;
 };
 
 bool role_grants(role r, permission p) noexcept;
@@ -70,10 +72,17 @@ struct membership_facts {
 // Decides whether `actor` may make `change` to `target`, given how many active Owners the
 // tenant has (read in the same transaction). Nobody changes or suspends themselves; only an
 // Owner touches an Owner or grants Owner; the last active Owner stays. Returns the errc the
-// caller shows.
+// caller shows. Changing an Owner's or an Admin's role (or making one) is sensitive: it needs
+// a fresh login (errc::fresh_login_required).
 result<void> judge_membership_change(
     const principal& actor, const membership_facts& target, const membership_change& change, int active_owners
 );
+
+// A member's email as typed into a form or the API (surrounding spaces removed), or
+// errc::invalid_member_email. A display name of at most 200 characters without control
+// characters, or errc::invalid_display_name.
+result<std::string> checked_member_email(std::string_view text);
+result<std::string> checked_display_name(std::string_view text);
 
 // Whether adding a member with `new_role` is allowed for `actor` (only Owners grant Owner).
 result<void> judge_new_member(const principal& actor, role new_role);

@@ -9,8 +9,8 @@ namespace {
 
 constexpr std::array all_roles{role::owner, role::admin, role::analyst, role::viewer};
 
-principal member(role r, std::string id = "u-actor", std::string tenant = "t1") {
-    return {principal::kind::member, std::move(tenant), std::move(id), r};
+principal member(role r, std::string id = "u-actor", std::string tenant = "t1", bool fresh = true) {
+    return {principal::kind::member, std::move(tenant), std::move(id), r, fresh};
 }
 
 // console.md §3, row by row: Owner, Admin, Analyst, Viewer.
@@ -123,6 +123,28 @@ TEST(membership_rules, suspending_twice_or_unsuspending_an_active_member_is_refu
     EXPECT_EQ(judge_membership_change(member(role::admin), active, {change::kind::unsuspend}, 1).error(),
               errc::invalid_membership_change);
     EXPECT_TRUE(judge_membership_change(member(role::admin), suspended, {change::kind::unsuspend}, 1));
+}
+
+TEST(membership_rules, changing_an_owners_or_admins_role_needs_a_fresh_login) {
+    const membership_facts admin{"u-admin", role::admin, membership_status::active};
+    const membership_facts analyst{"u-analyst", role::analyst, membership_status::active};
+    const auto stale_owner = member(role::owner, "u-actor", "t1", false);
+    EXPECT_EQ(judge_membership_change(stale_owner, admin, {change::kind::change_role, role::viewer}, 1).error(),
+              errc::fresh_login_required);
+    EXPECT_EQ(judge_membership_change(stale_owner, analyst, {change::kind::change_role, role::admin}, 1).error(),
+              errc::fresh_login_required);
+    EXPECT_TRUE(judge_membership_change(stale_owner, analyst, {change::kind::change_role, role::viewer}, 1));
+    EXPECT_TRUE(judge_membership_change(stale_owner, admin, {change::kind::suspend}, 1));
+}
+
+TEST(member_fields, emails_need_one_at_and_no_spaces_names_no_control_characters) {
+    EXPECT_EQ(checked_member_email("  ana@example.com ").value(), "ana@example.com");
+    for (const auto* bad : {"", "ana", "@example.com", "ana@", "a b@example.com", "a@b@c", "ana@exa\nmple.com"})
+        EXPECT_EQ(checked_member_email(bad).error(), errc::invalid_member_email) << bad;
+    EXPECT_EQ(checked_member_email(std::string(250, 'a') + "@b.co").error(), errc::invalid_member_email);
+    EXPECT_EQ(checked_display_name("Ana Lima").value(), "Ana Lima");
+    EXPECT_EQ(checked_display_name("Ana\x1b[31m").error(), errc::invalid_display_name);
+    EXPECT_EQ(checked_display_name(std::string(201, 'a')).error(), errc::invalid_display_name);
 }
 
 }  // namespace
