@@ -183,6 +183,17 @@ std::string new_uuid_v7(std::chrono::system_clock::time_point now) {
            hex.substr(20);
 }
 
+std::string uuid_v7_floor(std::chrono::system_clock::time_point t) {
+    const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+    std::string raw(16, '\0');
+    for (int i = 0; i < 6; ++i) raw[static_cast<std::size_t>(i)] = static_cast<char>((ms >> (40 - 8 * i)) & 0xff);
+    raw[6] = static_cast<char>(0x70);
+    raw[8] = static_cast<char>(0x80);
+    const std::string hex = hex_encode(raw);
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+           hex.substr(20);
+}
+
 bool is_uuid(std::string_view text) noexcept {
     if (text.size() != 36) return false;
     for (std::size_t i = 0; i < text.size(); ++i) {

@@ -32,6 +32,9 @@ std::optional<std::string> base64url_decode(std::string_view text);  // URL alph
 
 // RFC 9562 version 7: 48-bit Unix milliseconds then randomness, so ids sort by creation.
 std::string new_uuid_v7(std::chrono::system_clock::time_point now);
+// The smallest UUIDv7 minted at or after `t`: ids sort by creation, so `id >= floor` is
+// "created since t" on an index of ids.
+std::string uuid_v7_floor(std::chrono::system_clock::time_point t);
 bool is_uuid(std::string_view text) noexcept;
 
 // AES-256-GCM with a 96-bit random nonce. `associated` binds a ciphertext to its place

@@ -72,6 +72,16 @@ TEST(uuid_v7, is_well_formed_time_ordered_and_unique) {
     EXPECT_FALSE(is_uuid("0190a8e5-0000-7000-8000-00000000000g"));
 }
 
+TEST(uuid_v7, the_floor_of_a_time_sorts_before_every_id_minted_then_and_after_every_earlier_one) {
+    const auto t = std::chrono::system_clock::time_point{std::chrono::milliseconds{1'764'590'400'123}};
+    const auto floor = uuid_v7_floor(t);
+    EXPECT_TRUE(is_uuid(floor));
+    for (int i = 0; i < 200; ++i) {
+        EXPECT_LE(floor, new_uuid_v7(t));
+        EXPECT_GT(floor, new_uuid_v7(t - std::chrono::milliseconds{1}));
+    }
+}
+
 TEST(secret_box, opens_what_it_sealed_only_in_the_same_place) {
     secret_box box(std::string(32, 'k'));
     const auto sealed = box.seal("whsec-value", "integration:1:webhook_secret");
