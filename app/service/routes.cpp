@@ -14,7 +14,7 @@ http::handler bind(Api& api, boost::asio::awaitable<http::response> (Api::*fn)(h
 
 http::router make_router(
     api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages, slack_app::ingress& slack,
-    slack_app::oauth_install& install
+    slack_app::oauth_install& install, console::static_assets& console_assets
 ) {
     using api::challenge_api;
     using api::ops_api;
@@ -45,6 +45,8 @@ http::router make_router(
         {verb::get, "/.well-known/jwks.json", "receipts.jwks", bind(pages, &verification_pages::jwks)},
         {verb::get, "/static/device.js", "static.device_js", bind(pages, &verification_pages::device_script)},
         {verb::get, "/static/style.css", "static.style_css", bind(pages, &verification_pages::stylesheet)},
+        // The admin console's scripts and stylesheet, under versioned names (console/static_assets.hpp).
+        {verb::get, "/console/static/{file}", "console.static", bind(console_assets, &console::static_assets::serve)},
         // Slack: slash commands, interactivity and events, one signed URL per tenant's app.
         {verb::post, "/slack/{tenant}/{instance}/events", "slack.events", bind(slack, &slack_app::ingress::events)},
         {verb::get, "/slack/install", "slack.install", bind(install, &slack_app::oauth_install::install)},

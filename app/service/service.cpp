@@ -123,6 +123,7 @@ struct service::parts {
     api::challenge_api challenge_api;
     api::ops_api ops;
     expiry_sweeper sweeper;
+    console::static_assets console_assets;
     http::server server;
     asio::steady_timer shutdown_signal;
 
@@ -171,7 +172,7 @@ struct service::parts {
               config.expiry_sweep_interval,
               [this] { wake_outboxes(); }
           ),
-          server(io.get_executor(), config.server, make_router(challenge_api, ops, pages, slack_ingress, slack_install), hooks()),
+          server(io.get_executor(), config.server, make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets), hooks()),
           shutdown_signal(io.get_executor()) {}
 
     // A commit may have queued a callback or a Slack card update.
