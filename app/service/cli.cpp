@@ -13,6 +13,8 @@
 #include "app/saml/service_provider.hpp"
 #include "app/service/config.hpp"
 #include "app/service/service.hpp"
+#include "app/services/console_access.hpp"
+#include "storage/console_store.hpp"
 #include "storage/delivery_store.hpp"
 #include "slack/manifest.hpp"
 #include "slack/web_api.hpp"
@@ -53,7 +55,7 @@ constexpr const char* usage = R"(usage: challenge <command> [options]
 
   serve                                   run the service (HTTP API, callbacks, expiry)
   migrate                                 apply database migrations and exit
-  tenant create --name N [--expiry-minutes M]
+  tenant create --name N [--expiry-minutes M] [--owner-email E]
   tenant set-expiry --tenant T --expiry-minutes M
   tenant list
   tenant set-oidc --tenant T --issuer URL --client-id ID (--client-secret S | --client-secret-file F)
@@ -65,6 +67,9 @@ constexpr const char* usage = R"(usage: challenge <command> [options]
   tenant set-support --tenant T [--email E] [--phone P] [--slack-channel C] [--portal-url U]
   tenant set-additional-context --tenant T on|off
   tenant show-verification --tenant T      the tenant's verification settings (never the secret)
+  console setup-link --tenant T --email E [--role owner|admin|analyst|viewer]
+                                          a single-use console sign-in link (24 h) for E
+  console recover --tenant T --email E    a break-glass link making E an active Owner
   integration create-webhook --tenant T --name N [--callback-url U] [--secret S | --generate-secret]
   integration regenerate-key --integration I
   deliveries list [--tenant T] [--state pending|in_flight|delivered|exhausted|gone] [--limit N]
@@ -879,6 +884,46 @@ int serve(const service_config& config) {
     return 0;
 }
 
+// ---- the console's setup links (app/services/console_access.hpp) ----
+
+const core::principal operator_principal{core::principal::kind::operator_cli, "", "cli"};
+
+// Prints a single-use console sign-in link for `email` in `tenant_id`.
+asio::awaitable<int> print_setup_link(pg::pool& db, const service_config& config, const arguments& a, std::string tenant_id,
+                                      std::string email, core::role role, std::string purpose) {
+    storage::console_store store(db);
+    services::console_access access(store, core::system_now);
+    storage::request_origin origin{"", "challenge cli", ""};
+    auto link = co_await access.issue_setup_link(operator_principal, tenant_id, email, role, purpose, origin);
+    if (!link) {
+        std::cerr << "challenge: " << (link.error() == core::errc::invalid_member_email
+                                           ? "--email must be an address like name@example.com"
+                                           : link.error().message())
+                  << "\n";
+        co_return 2;
+    }
+    const auto url = config.api.public_base_url + "/console/setup/" + link->token;
+    print(a, {{"tenant_id", tenant_id}, {"email", email}, {"role", core::to_string(role)}, {"setup_url", url},
+              {"expires_at", core::format_rfc3339(link->expires_at)}},
+          "console link for " + email + " (" + std::string(core::to_string(role)) + "; works once, until " +
+              core::format_rfc3339(link->expires_at) + "):\n  " + url + "\n");
+    co_return 0;
+}
+
+int console_link_command(const service_config& config, const arguments& a, bool recover) {
+    if (recover) a.allow_only({"tenant", "email"});
+    else a.allow_only({"tenant", "email", "role"});
+    const auto tenant = a.required("tenant");
+    const auto email = a.required("email");
+    const auto role = recover ? std::optional(core::role::owner) : core::parse_role(a.optional("role").value_or("owner"));
+    if (!role) throw bad_value("--role must be owner, admin, analyst or viewer");
+    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+        auto found = co_await existing_tenant(db, tenant);
+        if (!found) co_return 1;
+        co_return co_await print_setup_link(db, config, a, found->id, email, *role, recover ? "recover" : "setup");
+    });
+}
+
 int run_command(const arguments& a) {
     if (a.words.empty() || a.words[0] == "help" || a.has("help")) {
         std::cout << usage;
@@ -914,6 +959,10 @@ int run_command(const arguments& a) {
             // Named first: g++ 12 destroys a braced temporary coroutine argument twice.
             storage::tenant_record tenant{id, name, expiry};
             co_await tenants.create_tenant(std::move(tenant));
+            if (auto owner = a.optional("owner-email")) {
+                if (!a.json) std::cout << "tenant " << id << " created\n";
+                co_return co_await print_setup_link(db, config, a, id, *owner, core::role::owner, "setup");
+            }
             print(a, {{"tenant_id", id}, {"name", name}, {"default_expiry_minutes", expiry}}, "tenant " + id + " created\n");
             co_return 0;
         });
@@ -1156,6 +1205,8 @@ int run_command(const arguments& a) {
             co_return 0;
         });
     }
+    if (command == "console" && sub == "setup-link") return console_link_command(config, a, false);
+    if (command == "console" && sub == "recover") return console_link_command(config, a, true);
     if (command == "slack" && sub == "create-app") return slack_create_app(config, a);
     if (command == "slack" && sub == "manifest") return slack_manifest(config, a);
     if (command == "slack" && sub == "set-credentials") return slack_set_credentials(config, a);

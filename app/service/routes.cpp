@@ -14,8 +14,9 @@ http::handler bind(Api& api, boost::asio::awaitable<http::response> (Api::*fn)(h
 
 http::router make_router(
     api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages, slack_app::ingress& slack,
-    slack_app::oauth_install& install, console::static_assets& console_assets
+    slack_app::oauth_install& install, console::static_assets& console_assets, console::console_pages& console
 ) {
+    using console::console_pages;
     using api::challenge_api;
     using api::ops_api;
     using api::verification_pages;
@@ -47,6 +48,17 @@ http::router make_router(
         {verb::get, "/static/style.css", "static.style_css", bind(pages, &verification_pages::stylesheet)},
         // The admin console's scripts and stylesheet, under versioned names (console/static_assets.hpp).
         {verb::get, "/console/static/{file}", "console.static", bind(console_assets, &console::static_assets::serve)},
+        // The admin console (console/pages.hpp): pages and forms, Post/Redirect/Get.
+        {verb::get, "/console", "console.dashboard", bind(console, &console_pages::dashboard)},
+        {verb::get, "/console/sign-in", "console.sign_in", bind(console, &console_pages::sign_in)},
+        {verb::post, "/console/sign-out", "console.sign_out", bind(console, &console_pages::sign_out)},
+        {verb::get, "/console/setup/{token}", "console.setup_form", bind(console, &console_pages::setup_form)},
+        {verb::post, "/console/setup/{token}", "console.setup", bind(console, &console_pages::setup)},
+        {verb::get, "/console/users", "console.users", bind(console, &console_pages::users)},
+        {verb::post, "/console/users", "console.add_user", bind(console, &console_pages::add_user)},
+        {verb::post, "/console/users/{user_id}", "console.change_user", bind(console, &console_pages::change_user)},
+        {verb::get, "/console/sessions", "console.sessions", bind(console, &console_pages::sessions)},
+        {verb::post, "/console/sessions/{session_id}/end", "console.end_session", bind(console, &console_pages::end_session)},
         // Slack: slash commands, interactivity and events, one signed URL per tenant's app.
         {verb::post, "/slack/{tenant}/{instance}/events", "slack.events", bind(slack, &slack_app::ingress::events)},
         {verb::get, "/slack/install", "slack.install", bind(install, &slack_app::oauth_install::install)},

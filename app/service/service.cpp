@@ -124,6 +124,12 @@ struct service::parts {
     api::ops_api ops;
     expiry_sweeper sweeper;
     console::static_assets console_assets;
+    storage::console_store console_store;
+    storage::stats_store stats;
+    services::console_access console_access;
+    services::members members;
+    services::dashboard dashboard;
+    console::console_pages console;
     http::server server;
     asio::steady_timer shutdown_signal;
 
@@ -172,7 +178,15 @@ struct service::parts {
               config.expiry_sweep_interval,
               [this] { wake_outboxes(); }
           ),
-          server(io.get_executor(), config.server, make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets), hooks()),
+          console_store(db),
+          stats(db),
+          console_access(console_store, clock),
+          members(console_store, clock),
+          dashboard(stats, clock),
+          console(console::console_dependencies{console_access, members, dashboard, clock},
+                  console::console_settings{config.verification.public_base_url, config.verification.trusted_proxies}),
+          server(io.get_executor(), config.server,
+                 make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets, console), hooks()),
           shutdown_signal(io.get_executor()) {}
 
     // A commit may have queued a callback or a Slack card update.

@@ -1,0 +1,71 @@
+// The console's HTML front door: signing in with a setup link, the dashboard, the Users page and
+// a member's own sessions. Every handler parses the request, calls one application service
+// (app/services) and renders its answer; no rule is decided here. Every page works without
+// JavaScript (forms and Post/Redirect/Get); htmx only enhances.
+#pragma once
+
+#include "app/core/time.hpp"
+#include "app/http/handler.hpp"
+#include "app/services/console_access.hpp"
+#include "app/services/dashboard.hpp"
+#include "app/services/members.hpp"
+
+#include <optional>
+#include <variant>
+#include <string>
+#include <vector>
+
+namespace chal::console {
+
+struct console_settings {
+    // The origin people reach the console at (scheme://host[:port]); non-GET requests from any
+    // other origin are refused, and the session cookie is __Host- and Secure when it is https.
+    std::string public_base_url = "http://127.0.0.1:8080";
+    std::vector<std::string> trusted_proxies;
+};
+
+struct console_dependencies {
+    services::console_access& access;
+    services::members& members;
+    services::dashboard& dashboard;
+    core::clock_function clock;
+};
+
+// The cookie that carries a console session: "__Host-console" on https, "console" on plain http
+// (browsers refuse a __Host- cookie without Secure, and Secure needs https).
+std::string session_cookie_name(std::string_view public_base_url);
+
+class console_pages {
+public:
+    struct signed_in_request;
+    console_pages(console_dependencies deps, console_settings settings);
+
+    boost::asio::awaitable<http::response> setup_form(http::request_context& ctx);  // GET /console/setup/{token}
+    boost::asio::awaitable<http::response> setup(http::request_context& ctx);       // POST /console/setup/{token}
+    boost::asio::awaitable<http::response> sign_in(http::request_context& ctx);     // GET /console/sign-in
+    boost::asio::awaitable<http::response> sign_out(http::request_context& ctx);    // POST /console/sign-out
+    boost::asio::awaitable<http::response> dashboard(http::request_context& ctx);   // GET /console
+    boost::asio::awaitable<http::response> users(http::request_context& ctx);       // GET /console/users
+    boost::asio::awaitable<http::response> add_user(http::request_context& ctx);    // POST /console/users
+    boost::asio::awaitable<http::response> change_user(http::request_context& ctx); // POST /console/users/{user_id}
+    boost::asio::awaitable<http::response> sessions(http::request_context& ctx);    // GET /console/sessions
+    boost::asio::awaitable<http::response> end_session(http::request_context& ctx); // POST /console/sessions/{session_id}/end
+
+private:
+    struct user_form;
+    boost::asio::awaitable<http::response> users_page(const signed_in_request& me, unsigned status, const user_form& form);
+    // The request's live session, or the answer to give instead: sign in, or refused (a
+    // state-changing request from another origin or without this session's form token).
+    boost::asio::awaitable<std::variant<signed_in_request, http::response>> signed_in(http::request_context& ctx, bool changes_state);
+    std::optional<http::response> refuse_cross_origin(const http::request_context& ctx) const;
+    storage::request_origin origin_of(const http::request_context& ctx) const;
+    http::response sign_in_redirect() const;
+
+    console_dependencies deps_;
+    console_settings settings_;
+    std::string cookie_name_;
+    bool secure_cookie_;
+    std::string public_origin_;
+};
+
+}  // namespace chal::console
