@@ -23,6 +23,12 @@ boost::asio::awaitable<http::response> ops_api::healthz(http::request_context&) 
     co_return text_response(200, "application/json", R"({"status":"ok"})");
 }
 
+boost::asio::awaitable<http::response> ops_api::favicon(http::request_context&) {
+    http::response res{bh::status::no_content, 11};
+    res.set(bh::field::cache_control, "public, max-age=86400");
+    co_return res;
+}
+
 boost::asio::awaitable<http::response> ops_api::readyz(http::request_context&) {
     if (draining_) co_return error_response(error_for(problem::not_ready));
     const bool up = co_await db_.ping(std::chrono::milliseconds{1000});

@@ -18,6 +18,8 @@ public:
         : db_(db), deliveries_(deliveries), counters_(counters), clock_(std::move(clock)) {}
 
     boost::asio::awaitable<http::response> healthz(http::request_context& ctx);
+    // Browsers ask for /favicon.ico on every site: an empty, cacheable answer rather than a 404.
+    boost::asio::awaitable<http::response> favicon(http::request_context& ctx);
     boost::asio::awaitable<http::response> readyz(http::request_context& ctx);
     boost::asio::awaitable<http::response> metrics_text(http::request_context& ctx);
     boost::asio::awaitable<http::response> openapi(http::request_context& ctx);

@@ -160,15 +160,18 @@ std::string csrf_input(std::string_view token) {
     return "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(token) + "\">";
 }
 
-std::string nav_html(const storage::console_session_record& s, std::string_view csrf) {
-    std::string out = "<header class=\"console-header\"><nav aria-label=\"Console\"><ul>"
-                      "<li><a href=\"/console\">Dashboard</a></li>"
-                      "<li><a href=\"/console/users\">Users</a></li>"
-                      "<li><a href=\"/console/sessions\">Your sessions</a></li></ul></nav>"
-                      "<p class=\"signed-in-as\">";
-    out += html_escape(s.tenant_name) + " · " + html_escape(s.email) + " (" + role_label(s.role) + ")</p>";
+std::string nav_html(const storage::console_session_record& s, std::string_view csrf, std::string_view current_path) {
+    std::string out = "<header class=\"site-header\"><a class=\"brand\" href=\"/console\">Challenge</a>"
+                      "<nav class=\"site-nav\" aria-label=\"Console\"><ul>";
+    for (const auto& [href, label] : {std::pair{"/console", "Dashboard"}, std::pair{"/console/users", "Users"},
+                                      std::pair{"/console/sessions", "Your sessions"}}) {
+        out += "<li><a href=\"" + std::string(href) + "\"" + (current_path == href ? " aria-current=\"page\"" : "") + ">" +
+               label + "</a></li>";
+    }
+    out += "</ul></nav><div class=\"account\"><span>";
+    out += html_escape(s.tenant_name) + " · " + html_escape(s.email) + " (" + role_label(s.role) + ")</span>";
     out += "<form method=\"post\" action=\"/console/sign-out\">" + csrf_input(csrf) +
-           "<button type=\"submit\">Sign out</button></form></header>";
+           "<button type=\"submit\" class=\"button-secondary\">Sign out</button></form></div></header>";
     return out;
 }
 
@@ -201,7 +204,7 @@ boost::asio::awaitable<std::variant<console_pages::signed_in_request, http::resp
     signed_in_request r;
     r.who = deps_.access.principal_of(*session);
     r.csrf = csrf_token_for(*token, session->id);
-    r.nav = nav_html(*session, r.csrf);
+    r.nav = nav_html(*session, r.csrf, ctx.path);
     r.session = std::move(*session);
     if (changes_state) {
         const auto form = http::decoded_fields(ctx.req.body());
@@ -281,8 +284,8 @@ T* request_or_answer(std::variant<T, http::response>& v, http::response& answer)
 }
 
 std::string tile(std::string_view label, std::string_view value) {
-    return "<li class=\"stat-tile\"><span class=\"stat-label\">" + html_escape(label) + "</span> <span class=\"stat-value\">" +
-           html_escape(value) + "</span></li>";
+    return "<li><span class=\"stat\"><span class=\"stat-label\">" + html_escape(label) +
+           "</span> <span class=\"stat-value\">" + html_escape(value) + "</span></span></li>";
 }
 
 proportion_bar proportion_of(std::string id, std::string title, const std::map<std::string, std::int64_t>& counts,
@@ -318,7 +321,7 @@ boost::asio::awaitable<http::response> console_pages::dashboard(http::request_co
     auto overview = co_await deps_.dashboard.overview(me->who, me->session.tenant_id, *window);
     if (!overview) co_return refusal_page(overview.error(), me->nav);
     std::string main = "<h1>Dashboard</h1>" + window_links(*window);
-    main += "<h2>Challenges</h2><ul class=\"stat-tiles\">";
+    main += "<h2>Challenges</h2><ul class=\"stats\">";
     main += tile("Total", format_count(overview->total));
     for (const auto* s : {"verified", "failed", "expired", "in-progress", "initiated"})
         main += tile(status_label(s), format_count(overview->by_status.at(s)));
@@ -355,7 +358,7 @@ std::string role_options(std::string_view selected, bool include_owner) {
 std::string text_field(std::string_view id, std::string_view label, std::string_view type, std::string_view value,
                        std::string_view error_field, std::string_view error, std::string_view autocomplete) {
     const bool invalid = error_field == id;
-    std::string out = "<p><label for=\"" + std::string(id) + "\">" + html_escape(label) + "</label> <input id=\"" +
+    std::string out = "<p class=\"field\"><label for=\"" + std::string(id) + "\">" + html_escape(label) + "</label> <input id=\"" +
                       std::string(id) + "\" name=\"" + std::string(id) + "\" type=\"" + std::string(type) + "\" value=\"" +
                       html_escape(value) + "\" autocomplete=\"" + std::string(autocomplete) + "\"";
     if (invalid) out += " aria-invalid=\"true\" aria-describedby=\"" + std::string(id) + "-error\"";
@@ -381,7 +384,7 @@ std::string member_action(std::string_view user_id, std::string_view csrf, std::
     std::string out = "<form method=\"post\" action=\"/console/users/" + html_escape(user_id) + "\"";
     if (dangerous) out += " data-confirm=\"" + html_escape(std::string(label) + " " + std::string(who) + "?") + "\"";
     out += ">" + csrf_input(csrf) + "<input type=\"hidden\" name=\"action\" value=\"" + std::string(action) +
-           "\"><button type=\"submit\"" + (dangerous ? " class=\"danger\"" : "") + ">" + html_escape(label) +
+           "\"><button type=\"submit\"" + (dangerous ? " class=\"button-danger\"" : "") + ">" + html_escape(label) +
            "<span class=\"visually-hidden\"> " + html_escape(who) + "</span></button></form>";
     return out;
 }
@@ -404,8 +407,10 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
     const bool is_owner = me.who.member_role == core::role::owner;
     std::string main = "<h1>Users</h1>";
     if (!form.error.empty() && form.error_field.empty())
-        main += "<p class=\"alert\" role=\"alert\">" + html_escape(form.error) + "</p>";
-    main += "<table><caption>Members of " + html_escape(me.session.tenant_name) +
+        main += "<p class=\"error-summary\" role=\"alert\">" + html_escape(form.error) + "</p>";
+    // Focusable and named, so a table wider than a phone can be scrolled from the keyboard.
+    main += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"members-caption\"><table>"
+            "<caption id=\"members-caption\">Members of " + html_escape(me.session.tenant_name) +
             "</caption><thead><tr><th scope=\"col\">Email</th><th scope=\"col\">Name</th><th scope=\"col\">Role</th>"
             "<th scope=\"col\">Status</th>";
     if (can_manage) main += "<th scope=\"col\">Actions</th>";
@@ -414,7 +419,7 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
         main += "<tr><td>" + html_escape(m.email) + "</td><td>" + html_escape(m.display_name) + "</td><td>" +
                 role_label(m.role) + "</td><td>" + status_text(m.status) + "</td>";
         if (can_manage) {
-            main += "<td class=\"actions\">";
+            main += "<td><div class=\"actions\">";
             if (m.user_id != me.session.user_id && (is_owner || m.role != core::role::owner)) {
                 const auto select_id = "role-" + m.user_id;
                 main += "<form method=\"post\" action=\"/console/users/" + html_escape(m.user_id) + "\">" + csrf_input(me.csrf) +
@@ -431,11 +436,11 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
             } else if (m.user_id == me.session.user_id) {
                 main += "You";
             }
-            main += "</td>";
+            main += "</div></td>";
         }
         main += "</tr>";
     }
-    main += "</tbody></table>";
+    main += "</tbody></table></div>";
     if (can_manage) {
         main += "<section aria-labelledby=\"add-user\"><h2 id=\"add-user\">Add a user</h2>"
                 "<p>They sign in with your organisation's console sign-in, or with a setup link from your operator.</p>"
@@ -509,7 +514,8 @@ boost::asio::awaitable<http::response> console_pages::sessions(http::request_con
     if (!me) co_return answer;
     const auto mine = co_await deps_.access.own_sessions(me->who);
     std::string main = "<h1>Your sessions</h1><p>Sessions end after 30 minutes without activity and 12 hours after "
-                       "signing in. End any you do not recognise.</p><table><caption>Signed-in sessions</caption><thead><tr>"
+                       "signing in. End any you do not recognise.</p><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
+                       "aria-labelledby=\"sessions-caption\"><table><caption id=\"sessions-caption\">Signed-in sessions</caption><thead><tr>"
                        "<th scope=\"col\">Signed in</th><th scope=\"col\">Last active</th><th scope=\"col\">From</th>"
                        "<th scope=\"col\">Browser</th><th scope=\"col\">Action</th></tr></thead><tbody>";
     for (const auto& s : mine) {
@@ -525,7 +531,7 @@ boost::asio::awaitable<http::response> console_pages::sessions(http::request_con
         }
         main += "</td></tr>";
     }
-    main += "</tbody></table>";
+    main += "</tbody></table></div>";
     co_return page(200, "Your sessions", me->nav, main);
 }
 

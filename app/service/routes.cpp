@@ -28,6 +28,7 @@ http::router make_router(
          bind(challenges, &challenge_api::cancel)},
         {verb::get, "/api/v1/openapi.json", "openapi", bind(ops, &ops_api::openapi)},
         {verb::get, "/healthz", "healthz", bind(ops, &ops_api::healthz)},
+        {verb::get, "/favicon.ico", "favicon", bind(ops, &ops_api::favicon)},
         {verb::get, "/readyz", "readyz", bind(ops, &ops_api::readyz)},
         {verb::get, "/metrics", "metrics", bind(ops, &ops_api::metrics_text)},
         // The target's browser (verification pages, the identity provider's answer, receipts).

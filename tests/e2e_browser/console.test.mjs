@@ -1,0 +1,326 @@
+// The admin console in a real browser (Debian's Chromium, playwright-core) against the real binary
+// and PostgreSQL: a setup link printed by the CLI signs the first Owner in, the Owner manages
+// users, sessions end when they should, and every page passes axe (WCAG 2.2 A/AA) at desktop and
+// phone width with no CSP violation or console error. The same flows run with JavaScript off.
+// Screenshots of every page go to tests/artifacts/console/.
+//
+// Needs CHAL_BINARY, CHAL_TEST_DATABASE_URL and /usr/bin/chromium; scripts/test provides them.
+// Runs in a database of its own (created and dropped here), like slack.test.mjs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AxeBuilder from '@axe-core/playwright';
+import { freePort, waitFor as waitUntil } from '../e2e_node/live_helpers.mjs';
+import { launchChromium, startServer, stopChild } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.join(here, '..', 'artifacts', 'console');
+const binary = process.env.CHAL_BINARY;
+const sharedDatabase = process.env.CHAL_TEST_DATABASE_URL;
+const masterKey = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+const desktop = { width: 1280, height: 800 };
+const phone = { width: 390, height: 844 };
+
+let database, server, base, env, tenantId, browser;
+let serverLog = '';
+
+const waitFor = (condition, ms, what) => waitUntil(condition, ms, what, () => serverLog.slice(-4000));
+
+function psql(sql, url = database) {
+  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' }).trim();
+}
+
+function cli(args) {
+  return execFileSync(binary, args, { env, encoding: 'utf8' });
+}
+
+// A fresh single-use link for `email` with `role`, as an operator prints it.
+function setupLink(email, role = 'owner') {
+  const out = cli(['console', 'setup-link', '--tenant', tenantId, '--email', email, '--role', role, '--json']);
+  return JSON.parse(out.trim().split('\n').pop()).setup_url;
+}
+
+// A browser context that fails the test on any CSP violation, page error or console error.
+async function watchedContext(options = {}) {
+  const context = await browser.newContext({ viewport: desktop, ...options });
+  const problems = [];
+  context.problems = problems;
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  context.on('page', (page) => {
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      // A form answered 400/409 with its errors on the field is a page we assert on ourselves;
+      // a failing script, stylesheet or fetch (another URL) still counts.
+      if (msg.text().startsWith('Failed to load resource') && msg.location().url === page.url()) return;
+      problems.push(`${msg.text()} (${msg.location().url})`);
+    });
+    page.on('pageerror', (err) => problems.push(String(err)));
+  });
+  return context;
+}
+
+function assertNoProblems(context) {
+  assert.deepEqual(context.problems, [], 'no CSP violation, page error or console error');
+}
+
+// Opens the link and presses Continue: the page lands on the dashboard, signed in.
+async function signInWith(context, url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Continue to the console' }).click();
+  await page.waitForURL(`${base}/console`);
+  return page;
+}
+
+async function assertAccessible(page, name) {
+  for (const viewport of [desktop, phone]) {
+    await page.setViewportSize(viewport);
+    const results = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+      .analyze();
+    const found = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
+    assert.deepEqual(found, [], `${name} at ${viewport.width}px has no axe violations`);
+    await page.screenshot({ path: path.join(artifacts, `${name}-${viewport.width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(desktop);
+}
+
+// Clicks a form's button and waits for the page the answer loads (Post/Redirect/Get often lands
+// on the same URL, so waiting for the URL would not wait at all).
+async function submit(page, button) {
+  const loaded = page.waitForEvent('load');
+  await button.click();
+  await loaded;
+}
+
+// Presses a dangerous action's button and confirms in the dialog console.js shows first.
+async function confirmed(page, button) {
+  await button.click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await submit(page, dialog.getByRole('button', { name: /^(Suspend|Remove)/ }));
+}
+
+function rowOf(page, email) {
+  return page.getByRole('row').filter({ hasText: email });
+}
+
+before(async () => {
+  assert.ok(binary, 'CHAL_BINARY must name the built challenge binary');
+  assert.ok(sharedDatabase, 'CHAL_TEST_DATABASE_URL must be set');
+  mkdirSync(artifacts, { recursive: true });
+  const url = new URL(sharedDatabase);
+  const name = `${url.pathname.slice(1)}_console_${process.pid}_${randomBytes(3).toString('hex')}`;
+  psql(`CREATE DATABASE "${name}"`, sharedDatabase);
+  url.pathname = `/${name}`;
+  database = url.href;
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  env = {
+    ...process.env, DATABASE_URL: database, CHALLENGE_MASTER_KEY: masterKey, CHALLENGE_PUBLIC_BASE_URL: base,
+    CHALLENGE_PORT: String(port), CHALLENGE_LOG_LEVEL: 'info',
+  };
+  cli(['migrate']);
+  const created = cli(['tenant', 'create', '--name', 'Acme Console', '--json']);
+  tenantId = JSON.parse(created.trim().split('\n').pop()).tenant_id;
+  server = await startServer(binary, env, base, (d) => { serverLog += d; }, waitFor);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await stopChild(server);
+  if (database) psql(`DROP DATABASE IF EXISTS "${new URL(database).pathname.slice(1)}" WITH (FORCE)`, sharedDatabase);
+});
+
+test('the first Owner signs in with a setup link, which works once, and every page is accessible', async () => {
+  const url = setupLink('owner@acme.example');
+  const context = await watchedContext();
+  const first = await context.newPage();
+  await first.goto(url);
+  // Looking at the link spends nothing: a mail scanner's GET leaves it usable.
+  await assertAccessible(first, 'setup-link');
+  await first.reload();
+  await first.getByRole('button', { name: 'Continue to the console' }).click();
+  await first.waitForURL(`${base}/console`);
+  assert.equal(await first.getByRole('heading', { level: 1 }).textContent(), 'Dashboard');
+  await assertAccessible(first, 'dashboard');
+  await first.getByRole('link', { name: '7 days' }).click();
+  await first.waitForURL(`${base}/console?range=7d`);
+  assert.equal(await first.locator('.range-picker a[aria-current="page"]').textContent(), '7 days');
+
+  const cookies = await context.cookies(base);
+  const session = cookies.find((c) => c.name === 'console');
+  assert.ok(session, `a session cookie was set: ${JSON.stringify(cookies.map((c) => c.name))}`);
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, 'Lax');
+  assert.equal(session.path, '/');
+  assert.ok(session.value.length >= 43, 'the token carries at least 256 bits');
+  assert.equal(psql(`SELECT count(*) FROM console_sessions WHERE token_hash = sha256('${session.value}'::bytea)`), '1');
+
+  for (const [link, name] of [['Users', 'users'], ['Your sessions', 'sessions']]) {
+    await first.getByRole('link', { name: link }).click();
+    await first.waitForLoadState();
+    await assertAccessible(first, name);
+  }
+
+  const again = await (await watchedContext()).newPage();
+  const answer = await again.goto(url);
+  assert.equal(answer.status(), 404, 'a used link shows the error page');
+  await assertAccessible(again, 'setup-link-used');
+  assert.match(await again.textContent('main'), /already used or has expired/);
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE tenant_id = '${tenantId}' AND action LIKE 'console.setup_link_%'`),
+    '2', 'issued and redeemed, each audited once');
+  assertNoProblems(context);
+});
+
+test('an Owner adds a user with errors on the field, changes their role, suspends and removes them', async () => {
+  const context = await watchedContext();
+  const page = await signInWith(context, setupLink('owner2@acme.example'));
+  await page.getByRole('link', { name: 'Users' }).click();
+
+  await page.getByLabel('Email').fill('not an email');
+  await submit(page, page.getByRole('button', { name: 'Add user' }));
+  const email = page.getByLabel('Email');
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  assert.match(await page.textContent('#email-error'), /email must be an address/);
+  assert.equal(await email.inputValue(), 'not an email', 'what was typed stays');
+  await assertAccessible(page, 'users-field-error');
+
+  await email.fill('ana@acme.example');
+  await page.getByLabel('Name (optional)').fill('Ana <Analyst>');
+  await page.getByLabel('Role', { exact: true }).selectOption('analyst');
+  await submit(page, page.getByRole('button', { name: 'Add user' }));
+  const ana = rowOf(page, 'ana@acme.example');
+  assert.match(await ana.textContent(), /Ana <Analyst>.*Analyst.*Active/);
+
+  await page.getByLabel('Email').fill('ana@acme.example');
+  await submit(page, page.getByRole('button', { name: 'Add user' }));
+  assert.match(await page.textContent('#email-error'), /already a member/);
+
+  await ana.getByLabel('Role of ana@acme.example').selectOption('viewer');
+  await submit(page, ana.getByRole('button', { name: 'Change role of ana@acme.example' }));
+  assert.match(await rowOf(page, 'ana@acme.example').textContent(), /Viewer/);
+  // Esc in the confirmation changes nothing.
+  await rowOf(page, 'ana@acme.example').getByRole('button', { name: 'Suspend ana@acme.example' }).click();
+  await page.getByRole('dialog').waitFor();
+  await assertAccessible(page, 'users-confirm-dialog');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByRole('dialog').count(), 0);
+  assert.match(await rowOf(page, 'ana@acme.example').textContent(), /Active/);
+  await confirmed(page, rowOf(page, 'ana@acme.example').getByRole('button', { name: 'Suspend ana@acme.example' }));
+  assert.match(await rowOf(page, 'ana@acme.example').textContent(), /Suspended/);
+  await confirmed(page, rowOf(page, 'ana@acme.example').getByRole('button', { name: 'Remove ana@acme.example' }));
+  assert.equal(await rowOf(page, 'ana@acme.example').count(), 0);
+  const actions = psql(`SELECT string_agg(action, ',' ORDER BY id) FROM audit_events WHERE tenant_id = '${tenantId}' AND target_type = 'member' AND outcome = 'success' AND action LIKE 'member.%'`);
+  assert.equal(actions, 'member.added,member.role_changed,member.suspended,member.removed');
+  assertNoProblems(context);
+});
+
+test('suspending a member ends their live session at once, and an idle session ends after 30 minutes', async () => {
+  const owner = await signInWith(await watchedContext(), setupLink('owner3@acme.example'));
+  const analystContext = await watchedContext();
+  const analyst = await signInWith(analystContext, setupLink('sam@acme.example', 'analyst'));
+  assert.match(await analyst.textContent('header'), /sam@acme\.example \(Analyst\)/);
+  // An analyst does not see the Users page's contents.
+  const refused = await analyst.goto(`${base}/console/users`);
+  assert.equal(refused.status(), 403);
+
+  await owner.goto(`${base}/console/users`);
+  await confirmed(owner, rowOf(owner, 'sam@acme.example').getByRole('button', { name: 'Suspend sam@acme.example' }));
+  await analyst.goto(`${base}/console`);
+  assert.equal(analyst.url(), `${base}/console/sign-in`, 'the suspended member is signed out');
+
+  const idle = await signInWith(await watchedContext(), setupLink('idle@acme.example', 'viewer'));
+  psql(`UPDATE console_sessions SET last_seen_at = now() - interval '31 minutes' WHERE ended_at IS NULL AND user_id = (SELECT id FROM console_users WHERE email = 'idle@acme.example')`);
+  await idle.goto(`${base}/console`);
+  assert.equal(idle.url(), `${base}/console/sign-in`);
+  assert.equal(psql(`SELECT end_reason FROM console_sessions WHERE user_id = (SELECT id FROM console_users WHERE email = 'idle@acme.example')`), 'idle');
+});
+
+test('sign-out ends the session on the server, and a member ends their other sessions', async () => {
+  const url1 = setupLink('multi@acme.example', 'viewer');
+  const url2 = setupLink('multi@acme.example', 'viewer');
+  const laptop = await signInWith(await watchedContext(), url1);
+  const phoneContext = await watchedContext({ viewport: phone });
+  const onPhone = await signInWith(phoneContext, url2);
+  await laptop.getByRole('link', { name: 'Your sessions' }).click();
+  assert.equal(await laptop.getByRole('button', { name: /^End/ }).count(), 1);
+  await submit(laptop, laptop.getByRole('button', { name: /^End/ }));
+  await onPhone.goto(`${base}/console`);
+  assert.equal(onPhone.url(), `${base}/console/sign-in`);
+
+  const [cookie] = (await laptop.context().cookies(base)).filter((c) => c.name === 'console');
+  await laptop.getByRole('button', { name: 'Sign out' }).click();
+  await laptop.waitForURL(`${base}/console/sign-in`);
+  // The old cookie, replayed by hand, opens nothing.
+  const replay = await fetch(`${base}/console`, { headers: { Cookie: `console=${cookie.value}` }, redirect: 'manual' });
+  assert.equal(replay.status, 303);
+  assert.equal(replay.headers.get('location'), '/console/sign-in');
+});
+
+test('a cross-origin POST and a POST without the form token are refused and change nothing', async () => {
+  const context = await watchedContext();
+  const page = await signInWith(context, setupLink('csrf@acme.example'));
+  const [cookie] = (await context.cookies(base)).filter((c) => c.name === 'console');
+  const csrf = await page.locator('header input[name="csrf"]').inputValue();
+  const add = (headers, body) => fetch(`${base}/console/users`, {
+    method: 'POST', redirect: 'manual',
+    headers: { Cookie: `console=${cookie.value}`, 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(body).toString(),
+  });
+  const crossSite = await add({ 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+    { csrf, email: 'evil1@acme.example', role: 'viewer' });
+  assert.equal(crossSite.status, 403);
+  const foreignOrigin = await add({ Origin: 'http://evil.example' }, { csrf, email: 'evil2@acme.example', role: 'viewer' });
+  assert.equal(foreignOrigin.status, 403);
+  const noToken = await add({ 'Sec-Fetch-Site': 'same-origin' }, { email: 'evil3@acme.example', role: 'viewer' });
+  assert.equal(noToken.status, 403);
+  assert.match(await noToken.text(), /form has expired/);
+  const ok = await add({ 'Sec-Fetch-Site': 'same-origin' }, { csrf, email: 'fine@acme.example', role: 'viewer' });
+  assert.equal(ok.status, 303, 'the same request with the token and from our origin works');
+  assert.equal(psql(`SELECT count(*) FROM console_users WHERE email LIKE 'evil%'`), '0');
+});
+
+test('with JavaScript off a member signs in, adds a user and signs out', async () => {
+  const context = await watchedContext({ javaScriptEnabled: false });
+  const page = await signInWith(context, setupLink('nojs@acme.example'));
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('Email').fill('nojs-added@acme.example');
+  await submit(page, page.getByRole('button', { name: 'Add user' }));
+  assert.equal(await rowOf(page, 'nojs-added@acme.example').count(), 1);
+  // A dangerous action without JavaScript simply submits (the server's rules still apply).
+  await submit(page, rowOf(page, 'nojs-added@acme.example').getByRole('button', { name: 'Remove nojs-added@acme.example' }));
+  assert.equal(await rowOf(page, 'nojs-added@acme.example').count(), 0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${base}/console/sign-in`);
+  assertNoProblems(context);
+});
+
+test('the keyboard alone reaches the skip link, the navigation and the forms, with visible focus', async () => {
+  const context = await watchedContext();
+  const page = await signInWith(context, setupLink('keys@acme.example'));
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  assert.equal(await skip.evaluate((el) => el === document.activeElement), true, 'Tab reaches the skip link first');
+  const outline = await skip.evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.notEqual(outline, 'none', 'focus is visible');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main', 'Enter moves focus to the content');
+  await page.goto(`${base}/console/users`);
+  await page.getByLabel('Email').focus();
+  await page.keyboard.type('keyboard@acme.example');
+  const loaded = page.waitForEvent('load');
+  await page.keyboard.press('Enter');
+  await loaded;
+  assert.equal(await rowOf(page, 'keyboard@acme.example').count(), 1);
+  assertNoProblems(context);
+});
