@@ -5,6 +5,7 @@
 #include "app/core/cross_origin.hpp"
 #include "app/crypto/crypto.hpp"
 #include "app/http/request_fields.hpp"
+#include "app/services/challenge_views.hpp"
 #include "console/charts.hpp"
 #include "console/static_assets.hpp"
 
@@ -163,7 +164,8 @@ std::string csrf_input(std::string_view token) {
 std::string nav_html(const storage::console_session_record& s, std::string_view csrf, std::string_view current_path) {
     std::string out = "<header class=\"site-header\"><a class=\"brand\" href=\"/console\">Challenge</a>"
                       "<nav class=\"site-nav\" aria-label=\"Console\"><ul>";
-    for (const auto& [href, label] : {std::pair{"/console", "Dashboard"}, std::pair{"/console/users", "Users"},
+    for (const auto& [href, label] : {std::pair{"/console", "Dashboard"}, std::pair{"/console/challenges", "Challenges"},
+                                      std::pair{"/console/users", "Users"},
                                       std::pair{"/console/sessions", "Your sessions"}}) {
         out += "<li><a href=\"" + std::string(href) + "\"" + (current_path == href ? " aria-current=\"page\"" : "") + ">" +
                label + "</a></li>";
@@ -283,9 +285,12 @@ T* request_or_answer(std::variant<T, http::response>& v, http::response& answer)
     return &std::get<T>(v);
 }
 
-std::string tile(std::string_view label, std::string_view value) {
-    return "<li><span class=\"stat\"><span class=\"stat-label\">" + html_escape(label) +
-           "</span> <span class=\"stat-value\">" + html_escape(value) + "</span></span></li>";
+// A number; with `href`, a link to the list it counts.
+std::string tile(std::string_view label, std::string_view value, std::string_view href = {}) {
+    const std::string inner = "<span class=\"stat-label\">" + html_escape(label) + "</span> <span class=\"stat-value\">" +
+                              html_escape(value) + "</span>";
+    if (href.empty()) return "<li><span class=\"stat\">" + inner + "</span></li>";
+    return "<li><a class=\"stat\" href=\"" + html_escape(href) + "\">" + inner + "</a></li>";
 }
 
 proportion_bar proportion_of(std::string id, std::string title, const std::map<std::string, std::int64_t>& counts,
@@ -322,9 +327,10 @@ boost::asio::awaitable<http::response> console_pages::dashboard(http::request_co
     if (!overview) co_return refusal_page(overview.error(), me->nav);
     std::string main = "<h1>Dashboard</h1>" + window_links(*window);
     main += "<h2>Challenges</h2><ul class=\"stats\">";
-    main += tile("Total", format_count(overview->total));
+    const auto since = "/console/challenges?from=" + http::url_component(core::format_rfc3339(overview->since));
+    main += tile("Total", format_count(overview->total), since);
     for (const auto* s : {"verified", "failed", "expired", "in-progress", "initiated"})
-        main += tile(status_label(s), format_count(overview->by_status.at(s)));
+        main += tile(status_label(s), format_count(overview->by_status.at(s)), since + "&status=" + s);
     main += tile("Success rate", overview->success_rate ? std::to_string(static_cast<int>(*overview->success_rate * 100 + 0.5)) + "%" : "—");
     main += tile("Median time to verify",
                  overview->median_seconds_to_verify ? format_duration(*overview->median_seconds_to_verify) : "—");
@@ -543,6 +549,163 @@ boost::asio::awaitable<http::response> console_pages::end_session(http::request_
     auto ended = co_await deps_.access.end_own_session(me->who, std::string(ctx.param("session_id")));
     if (!ended) co_return refusal_page(ended.error(), me->nav);
     co_return see_other("/console/sessions");
+}
+
+// ---- challenges ----
+
+namespace {
+
+std::string badge(std::string_view status) {
+    return "<span class=\"badge badge-" + std::string(status) + "\">" + status_label(status) + "</span>";
+}
+
+std::string or_dash(const std::optional<std::string>& v) {
+    return v && !v->empty() ? html_escape(*v) : "—";
+}
+
+std::string time_cell(core::timestamp t) {
+    const auto text = core::format_rfc3339(t);
+    return "<time datetime=\"" + text + "\">" + text + "</time>";
+}
+
+std::string query_of(const services::challenge_filter_text& f, std::string_view cursor) {
+    std::string q;
+    const auto add = [&](std::string_view name, std::string_view value) {
+        if (value.empty()) return;
+        q += q.empty() ? "?" : "&";
+        q += std::string(name) + "=" + http::url_component(value);
+    };
+    add("status", f.status);
+    add("source", f.source);
+    add("target", f.target);
+    add("requester", f.requester);
+    add("from", f.from);
+    add("to", f.to);
+    add("cursor", cursor);
+    return q;
+}
+
+std::string select_field(std::string_view id, std::string_view label, std::string_view selected,
+                         std::initializer_list<std::pair<const char*, const char*>> options) {
+    std::string out = "<p class=\"field\"><label for=\"" + std::string(id) + "\">" + html_escape(label) + "</label> <select id=\"" +
+                      std::string(id) + "\" name=\"" + std::string(id) + "\"><option value=\"\">Any</option>";
+    for (const auto& [value, text] : options)
+        out += "<option value=\"" + std::string(value) + "\"" + (selected == value ? " selected" : "") + ">" + text + "</option>";
+    return out + "</select></p>";
+}
+
+}  // namespace
+
+boost::asio::awaitable<http::response> console_pages::challenges(http::request_context& ctx) {
+    auto in = co_await signed_in(ctx, false);
+    http::response answer;
+    auto* me = request_or_answer(in, answer);
+    if (!me) co_return answer;
+    const auto q = http::decoded_fields(ctx.query);
+    services::challenge_filter_text filter{http::field_or_empty(q, "status"), http::field_or_empty(q, "source"),
+                                           http::field_or_empty(q, "target"), http::field_or_empty(q, "requester"),
+                                           http::field_or_empty(q, "from"),   http::field_or_empty(q, "to"),
+                                           http::field_or_empty(q, "cursor")};
+    auto listed = co_await deps_.challenges.list(me->who, me->session.tenant_id, filter, 50);
+    std::string main = "<h1>Challenges</h1><form method=\"get\" action=\"/console/challenges\" class=\"toolbar\" role=\"search\" "
+                       "aria-label=\"Filter challenges\">";
+    main += select_field("status", "Status", filter.status,
+                         {{"verified", "Verified"}, {"failed", "Failed"}, {"expired", "Expired"},
+                          {"in-progress", "In progress"}, {"initiated", "Initiated"}});
+    main += select_field("source", "Source", filter.source,
+                         {{"slack_command", "Slack command"}, {"slack_api", "Slack API"}, {"webhook_api", "Webhook API"},
+                          {"console", "Console"}, {"mcp", "MCP"}});
+    const auto input = [](std::string_view id, std::string_view label, std::string_view type, std::string_view value) {
+        return "<p class=\"field\"><label for=\"" + std::string(id) + "\">" + html_escape(label) + "</label> <input id=\"" +
+               std::string(id) + "\" name=\"" + std::string(id) + "\" type=\"" + std::string(type) + "\" value=\"" +
+               html_escape(value) + "\"></p>";
+    };
+    main += input("target", "Target (email or user id)", "text", filter.target);
+    main += input("requester", "Requester", "text", filter.requester);
+    main += input("from", "Created from", filter.from.size() > 10 ? "text" : "date", filter.from);
+    main += input("to", "Created to", "date", filter.to);
+    main += "<p><button type=\"submit\">Filter</button> <a href=\"/console/challenges\">Clear</a></p></form>";
+    if (!listed) {
+        const auto e = api::error_for(listed.error());
+        main += "<p class=\"error-summary\" role=\"alert\">" + html_escape(e.message) + "</p>";
+        co_return page(e.status, "Challenges", me->nav, main);
+    }
+    if (listed->items.empty()) {
+        main += "<p>No challenges match.</p>";
+    } else {
+        main += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"challenges-caption\"><table>"
+                "<caption id=\"challenges-caption\">Newest first</caption><thead><tr><th scope=\"col\">Created</th>"
+                "<th scope=\"col\">Target</th><th scope=\"col\">Requester</th><th scope=\"col\">Source</th>"
+                "<th scope=\"col\">Status</th></tr></thead><tbody>";
+        const auto now = deps_.clock();
+        for (const auto& c : listed->items) {
+            const auto target = c.target_user_email ? *c.target_user_email : c.target_user_id.value_or("");
+            main += "<tr><td><a href=\"/console/challenges/" + html_escape(c.id) + "\">" + time_cell(c.created_at) +
+                    "</a></td><td>" + html_escape(target) + "</td><td>" + html_escape(c.requester_id) + "</td><td>" +
+                    source_label(core::to_string(c.origin)) + "</td><td>" +
+                    badge(core::to_string(core::observed_status(c, now))) + "</td></tr>";
+        }
+        main += "</tbody></table></div>";
+    }
+    if (listed->next_before_id)
+        main += "<nav class=\"pagination\" aria-label=\"Pages\"><a href=\"/console/challenges" +
+                html_escape(query_of(filter, *listed->next_before_id)) + "\" rel=\"next\">Older challenges</a></nav>";
+    co_return page(200, "Challenges", me->nav, main);
+}
+
+boost::asio::awaitable<http::response> console_pages::challenge(http::request_context& ctx) {
+    auto in = co_await signed_in(ctx, false);
+    http::response answer;
+    auto* me = request_or_answer(in, answer);
+    if (!me) co_return answer;
+    auto found = co_await deps_.challenges.detail(me->who, me->session.tenant_id, std::string(ctx.param("challenge_id")));
+    if (!found) co_return refusal_page(found.error(), me->nav);
+    const auto& c = found->challenge;
+    const auto status = core::to_string(core::observed_status(c, deps_.clock()));
+    std::string main = "<h1>Challenge " + html_escape(c.id) + "</h1><p>" + badge(status) + "</p><dl>";
+    const auto row = [&](std::string_view term, std::string_view value_html) {
+        main += "<dt>" + html_escape(term) + "</dt><dd>" + std::string(value_html) + "</dd>";
+    };
+    row("Target", c.target_user_email ? html_escape(*c.target_user_email) : or_dash(c.target_user_id));
+    row("Requester", html_escape(c.requester_id));
+    row("Source", source_label(core::to_string(c.origin)));
+    row("Reason", or_dash(c.context));
+    row("Created", time_cell(c.created_at));
+    row("Expires", time_cell(c.expires_at));
+    if (c.completed_at) row("Completed", time_cell(*c.completed_at));
+    if (c.failure) row("Failure", html_escape(core::to_string(*c.failure)));
+    if (c.auth_method) row("Sign-in method", auth_method_label(*c.auth_method));
+    row("Target's note", or_dash(c.target_response));
+    main += "</dl>";
+    if (c.device_fingerprint_json)
+        main += "<h2>Device details</h2><pre class=\"mono\">" + html_escape(*c.device_fingerprint_json) + "</pre>";
+    if (c.receipt)
+        main += "<h2>Receipt</h2><p>A signed JWT (ES256) any party can verify with <a href=\"/.well-known/jwks.json\">our "
+                "public keys</a>.</p><pre class=\"secret-value mono\">" + html_escape(*c.receipt) + "</pre>";
+    main += "<h2>Timeline</h2><ol>";
+    for (const auto& e : found->timeline) {
+        main += "<li>" + time_cell(e.at) + " " + html_escape(e.action) + " by " + html_escape(e.actor);
+        if (e.status_before || e.status_after)
+            main += " (" + html_escape(e.status_before.value_or("—")) + " → " + html_escape(e.status_after.value_or("—")) + ")";
+        main += "</li>";
+    }
+    main += "</ol><h2>Callback deliveries</h2>";
+    if (found->deliveries.empty()) main += "<p>None.</p>";
+    for (const auto& d : found->deliveries) {
+        main += "<h3>" + html_escape(d.delivery.event_type) + " to " + html_escape(d.delivery.url) + "</h3><p>" +
+                html_escape(d.delivery.state) + ", " + std::to_string(d.delivery.attempts) + " attempt(s)</p>";
+        if (d.attempts.empty()) continue;
+        main += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Attempts of " + html_escape(d.delivery.id) +
+                "\"><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Started</th><th scope=\"col\">Result</th>"
+                "<th scope=\"col\">Duration</th></tr></thead><tbody>";
+        for (const auto& a : d.attempts) {
+            main += "<tr><td>" + std::to_string(a.attempt_no) + "</td><td>" + time_cell(a.started_at) + "</td><td>" +
+                    (a.status_code ? "HTTP " + std::to_string(*a.status_code) : html_escape(a.error_class.value_or("—"))) +
+                    "</td><td>" + std::to_string(a.duration_ms) + " ms</td></tr>";
+        }
+        main += "</tbody></table></div>";
+    }
+    co_return page(200, "Challenge", me->nav, main);
 }
 
 }  // namespace chal::console

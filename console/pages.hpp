@@ -6,6 +6,7 @@
 
 #include "app/core/time.hpp"
 #include "app/http/handler.hpp"
+#include "app/services/challenge_views.hpp"
 #include "app/services/console_access.hpp"
 #include "app/services/dashboard.hpp"
 #include "app/services/members.hpp"
@@ -28,6 +29,7 @@ struct console_dependencies {
     services::console_access& access;
     services::members& members;
     services::dashboard& dashboard;
+    services::challenge_views& challenges;
     core::clock_function clock;
 };
 
@@ -45,6 +47,8 @@ public:
     boost::asio::awaitable<http::response> sign_in(http::request_context& ctx);     // GET /console/sign-in
     boost::asio::awaitable<http::response> sign_out(http::request_context& ctx);    // POST /console/sign-out
     boost::asio::awaitable<http::response> dashboard(http::request_context& ctx);   // GET /console
+    boost::asio::awaitable<http::response> challenges(http::request_context& ctx);  // GET /console/challenges
+    boost::asio::awaitable<http::response> challenge(http::request_context& ctx);   // GET /console/challenges/{challenge_id}
     boost::asio::awaitable<http::response> users(http::request_context& ctx);       // GET /console/users
     boost::asio::awaitable<http::response> add_user(http::request_context& ctx);    // POST /console/users
     boost::asio::awaitable<http::response> change_user(http::request_context& ctx); // POST /console/users/{user_id}

@@ -92,16 +92,26 @@ constexpr pg::query select_challenge_for_key{"select_challenge_for_key",
     "LEFT JOIN challenges c ON c.id = $2 AND c.tenant_id = k.tenant_id "
     "WHERE k.key_hash = $1 AND k.revoked_at IS NULL"};
 
+// Newest first, every filter optional: $2 status (as readers see it: a lapsed live challenge is
+// expired before the sweeper writes it), $3 page cursor, $4 limit, $5 now, $6 origin, $7 target
+// (email, any case, or user id), $8 requester, $9/$10 id range (UUIDv7 floors of the dates).
 constexpr pg::query select_challenge_page{"select_challenge_page",
     "SELECT " CHAL_CHALLENGE_COLUMNS " FROM challenges c "
     "WHERE c.tenant_id = $1 AND ($3::uuid IS NULL OR c.id < $3) AND ("
-    // Filter on the status readers see: a lapsed live challenge is expired before the sweeper writes it.
     "    $2::text IS NULL"
     "    OR ($2 = 'expired' AND (c.status = 'expired' OR (c.status IN ('initiated', 'in-progress') AND c.expires_at <= $5"
     "                                                      AND c.authenticated_at IS NULL)))"
     "    OR ($2 IN ('initiated', 'in-progress') AND c.status = $2 AND (c.expires_at > $5 OR c.authenticated_at IS NOT NULL))"
     "    OR ($2 IN ('verified', 'failed') AND c.status = $2)) "
+    "AND ($6::text IS NULL OR c.origin = $6) "
+    "AND ($7::text IS NULL OR lower(c.target_user_email) = lower($7) OR c.target_user_id = $7) "
+    "AND ($8::text IS NULL OR c.requester_id = $8) "
+    "AND ($9::uuid IS NULL OR c.id >= $9) AND ($10::uuid IS NULL OR c.id < $10) "
     "ORDER BY c.id DESC LIMIT $4"};
+
+constexpr pg::query select_challenge_timeline{"select_challenge_timeline", R"sql(
+    SELECT actor, action, status_before, status_after, at FROM audit_events
+    WHERE challenge_id = $1 AND tenant_id = $2 ORDER BY id LIMIT 500)sql"};
 
 // One statement per move: the WHERE clause is the core's rule (allowed source statuses and
 // the expiry condition), so two racing moves cannot both win; the audit row rides along.
@@ -444,17 +454,36 @@ boost::asio::awaitable<challenge_page> challenge_store::list(
     int limit,
     core::timestamp now
 ) {
+    challenge_filter filter;
+    filter.status = status;
+    co_return co_await search(std::move(tenant_id), std::move(filter), std::move(before_id), limit, now);
+}
+
+boost::asio::awaitable<challenge_page> challenge_store::search(
+    std::string tenant_id, challenge_filter filter, std::optional<std::string> before_id, int limit, core::timestamp now
+) {
     std::optional<std::string> status_text;
-    if (status) status_text = std::string(core::to_string(*status));
+    if (filter.status) status_text = std::string(core::to_string(*filter.status));
+    std::optional<std::string> origin_text;
+    if (filter.origin) origin_text = std::string(core::to_string(*filter.origin));
+    pg::params p;
+    p.add(tenant_id).add(status_text).add(before_id).add(limit + 1).add(now).add(origin_text).add(filter.target)
+        .add(filter.requester).add(filter.from_id).add(filter.until_id);
     // One extra row tells whether another page exists without a count query.
-    auto rows = co_await db_.execute(
-        select_challenge_page, pg::params{}.add(tenant_id).add(status_text).add(before_id).add(limit + 1).add(now)
-    );
+    auto rows = co_await db_.execute(select_challenge_page, p);
     challenge_page page;
     for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i)
         page.items.push_back(challenge_from_row(rows[i]));
     if (rows.size() > static_cast<std::size_t>(limit) && !page.items.empty()) page.next_before_id = page.items.back().id;
     co_return page;
+}
+
+boost::asio::awaitable<std::vector<timeline_entry>> challenge_store::timeline(std::string tenant_id, std::string id) {
+    std::vector<timeline_entry> out;
+    for (const auto& r : co_await db_.execute(select_challenge_timeline, pg::params{}.add(id).add(tenant_id)))
+        out.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::optional<std::string>>(2),
+                       r.get<std::optional<std::string>>(3), r.get<core::timestamp>(4)});
+    co_return out;
 }
 
 boost::asio::awaitable<core::result<core::challenge>> challenge_store::transition(

@@ -52,6 +52,25 @@ struct challenge_page {
     std::optional<std::string> next_before_id;  // pass as before_id for the next page
 };
 
+// What the console's challenge list filters on; every field is optional.
+struct challenge_filter {
+    std::optional<core::challenge_status> status;  // as observed at `now`
+    std::optional<core::challenge_origin> origin;
+    std::optional<std::string> target;     // the target's email (any case) or user id
+    std::optional<std::string> requester;  // requester_id as stored
+    std::optional<std::string> from_id;    // created at or after: the UUIDv7 floor of that time
+    std::optional<std::string> until_id;   // created before: the UUIDv7 floor of that time
+};
+
+// One audit event of a challenge, oldest first.
+struct timeline_entry {
+    std::string actor;
+    std::string action;
+    std::optional<std::string> status_before;
+    std::optional<std::string> status_after;
+    core::timestamp at{};
+};
+
 struct authenticated_lookup {
     std::optional<api_key_principal> principal;  // nullopt: the key is unknown or revoked
     std::optional<core::challenge> challenge;    // nullopt: no such challenge in that tenant
@@ -111,6 +130,13 @@ public:
         int limit,
         core::timestamp now
     );
+
+    // As list, with every filter of the console's challenge list.
+    boost::asio::awaitable<challenge_page> search(
+        std::string tenant_id, challenge_filter filter, std::optional<std::string> before_id, int limit, core::timestamp now
+    );
+    // The challenge's audit events in the tenant, oldest first (at most 500).
+    boost::asio::awaitable<std::vector<timeline_entry>> timeline(std::string tenant_id, std::string id);
 
     // Applies `event` atomically. On success returns the challenge as stored; otherwise the
     // core's reason (challenge_not_found, challenge_already_finished, challenge_expired,

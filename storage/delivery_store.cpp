@@ -119,6 +119,7 @@ constexpr pg::query select_deliveries{"select_deliveries", R"sql(
            last_error, created_at, finished_at
     FROM webhook_deliveries
     WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR state = $2)
+      AND ($4::uuid IS NULL OR challenge_id = $4)
     ORDER BY created_at DESC, id DESC LIMIT $3)sql"};
 
 constexpr pg::query select_attempts{"select_attempts", R"sql(
@@ -273,9 +274,11 @@ boost::asio::awaitable<std::int64_t> delivery_store::rescue_expired_leases(core:
 }
 
 boost::asio::awaitable<std::vector<delivery_summary>> delivery_store::list(
-    std::optional<std::string> tenant_id, std::optional<std::string> state, int limit
+    std::optional<std::string> tenant_id, std::optional<std::string> state, int limit,
+    std::optional<std::string> challenge_id
 ) {
-    auto rows = co_await db_.execute(select_deliveries, pg::params{}.add(tenant_id).add(state).add(limit));
+    auto rows =
+        co_await db_.execute(select_deliveries, pg::params{}.add(tenant_id).add(state).add(limit).add(challenge_id));
     std::vector<delivery_summary> out;
     for (const auto& r : rows) {
         out.push_back({

@@ -134,8 +134,10 @@ public:
     // Returns leases that lapsed (a worker died mid-attempt) to the queue; returns how many.
     boost::asio::awaitable<std::int64_t> rescue_expired_leases(core::timestamp now);
 
+    // Newest first; each filter optional (a challenge's own deliveries: its tenant and id).
     boost::asio::awaitable<std::vector<delivery_summary>> list(
-        std::optional<std::string> tenant_id, std::optional<std::string> state, int limit
+        std::optional<std::string> tenant_id, std::optional<std::string> state, int limit,
+        std::optional<std::string> challenge_id = std::nullopt
     );
     boost::asio::awaitable<std::vector<attempt_summary>> attempts(std::string delivery_id);
 

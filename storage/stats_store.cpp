@@ -4,7 +4,8 @@ namespace chal::storage {
 namespace {
 
 constexpr pg::query select_challenge_counts{"select_challenge_counts_since", R"sql(
-    SELECT CASE WHEN status IN ('initiated', 'in-progress') AND expires_at <= $3 THEN 'expired' ELSE status END,
+    SELECT CASE WHEN status IN ('initiated', 'in-progress') AND expires_at <= $3 AND authenticated_at IS NULL THEN 'expired'
+                ELSE status END,
            origin, coalesce(auth_method, ''), count(*)
     FROM challenges WHERE tenant_id = $1 AND id >= $2::uuid
     GROUP BY 1, 2, 3)sql"};

@@ -61,6 +61,7 @@ public:
             case errc::invalid_display_name: return "invalid display name";
             case errc::setup_link_invalid: return "setup link unknown, used or expired";
             case errc::fresh_login_required: return "a fresh sign-in is required";
+            case errc::invalid_filter: return "invalid filter";
         }
         return "unknown chal.core error";
     }

@@ -64,6 +64,7 @@ enum class errc {
     invalid_display_name,
     setup_link_invalid,           // unknown, used or expired
     fresh_login_required,         // a sensitive action needs a sign-in within the last minutes
+    invalid_filter,               // a list's filter or cursor is not one the list understands
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -55,6 +55,8 @@ http::router make_router(
         {verb::post, "/console/sign-out", "console.sign_out", bind(console, &console_pages::sign_out)},
         {verb::get, "/console/setup/{token}", "console.setup_form", bind(console, &console_pages::setup_form)},
         {verb::post, "/console/setup/{token}", "console.setup", bind(console, &console_pages::setup)},
+        {verb::get, "/console/challenges", "console.challenges", bind(console, &console_pages::challenges)},
+        {verb::get, "/console/challenges/{challenge_id}", "console.challenge", bind(console, &console_pages::challenge)},
         {verb::get, "/console/users", "console.users", bind(console, &console_pages::users)},
         {verb::post, "/console/users", "console.add_user", bind(console, &console_pages::add_user)},
         {verb::post, "/console/users/{user_id}", "console.change_user", bind(console, &console_pages::change_user)},

@@ -129,6 +129,7 @@ struct service::parts {
     services::console_access console_access;
     services::members members;
     services::dashboard dashboard;
+    services::challenge_views challenge_views;
     console::console_pages console;
     http::server server;
     asio::steady_timer shutdown_signal;
@@ -183,7 +184,8 @@ struct service::parts {
           console_access(console_store, clock),
           members(console_store, clock),
           dashboard(stats, clock),
-          console(console::console_dependencies{console_access, members, dashboard, clock},
+          challenge_views(challenges, deliveries, clock),
+          console(console::console_dependencies{console_access, members, dashboard, challenge_views, clock},
                   console::console_settings{config.verification.public_base_url, config.verification.trusted_proxies}),
           server(io.get_executor(), config.server,
                  make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets, console), hooks()),

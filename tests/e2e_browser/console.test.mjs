@@ -305,6 +305,57 @@ test('with JavaScript off a member signs in, adds a user and signs out', async (
   assertNoProblems(context);
 });
 
+test('the dashboard counts what happened and each number opens the list behind it, down to one challenge', async () => {
+  const created = JSON.parse(cli(['integration', 'create-webhook', '--tenant', tenantId, '--name', 'Console test', '--json']).trim().split('\n').pop());
+  const create = async (email) => {
+    const res = await fetch(`${base}/api/v1/challenges`, {
+      method: 'POST', headers: { 'X-API-Key': created.api_key, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ target_user_email: email, context: `Reset for ${email}` }),
+    });
+    assert.equal(res.status, 201);
+    return (await res.json()).challenge_id;
+  };
+  const ids = [];
+  for (let i = 0; i < 3; ++i) ids.push(await create(`target${i}@acme.example`));
+  const cancel = await fetch(`${base}/api/v1/challenges/${ids[1]}/cancel`, { method: 'POST', headers: { 'X-API-Key': created.api_key } });
+  assert.equal(cancel.status, 200);
+
+  const context = await watchedContext();
+  const page = await signInWith(context, setupLink('viewer@acme.example', 'viewer'));
+  const total = page.locator('a.stat').filter({ hasText: 'Total' });
+  assert.match(await total.textContent(), /Total\s*3/);
+  assert.match(await page.locator('a.stat').filter({ hasText: 'Failed' }).textContent(), /Failed\s*1/);
+  await page.locator('a.stat').filter({ hasText: 'Initiated' }).click();
+  await page.waitForURL(/\/console\/challenges\?from=.*&status=initiated/);
+  assert.equal(await page.locator('tbody tr').count(), 2, 'the list shows exactly what the tile counted');
+  await assertAccessible(page, 'challenges');
+
+  await page.getByLabel('Status').selectOption('failed');
+  await submit(page, page.getByRole('button', { name: 'Filter' }));
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  assert.match(await page.locator('tbody').textContent(), /target1@acme\.example/);
+  await page.locator('tbody a').first().click();
+  await page.waitForURL(`${base}/console/challenges/${ids[1]}`);
+  const main = await page.textContent('main');
+  assert.match(main, /Reset for target1@acme\.example/);
+  assert.match(main, /created by api_key:/);
+  assert.match(main, /canceled/);
+  await assertAccessible(page, 'challenge-detail');
+
+  const unknown = await page.goto(`${base}/console/challenges?status=bogus`);
+  assert.equal(unknown.status(), 400);
+  // Another tenant's challenge is not found, as if it did not exist.
+  const other = JSON.parse(cli(['tenant', 'create', '--name', 'Other Co', '--json']).trim().split('\n').pop()).tenant_id;
+  const otherKey = JSON.parse(cli(['integration', 'create-webhook', '--tenant', other, '--name', 'x', '--json']).trim().split('\n').pop()).api_key;
+  const theirs = await fetch(`${base}/api/v1/challenges`, {
+    method: 'POST', headers: { 'X-API-Key': otherKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ target_user_email: 'x@other.example' }),
+  });
+  const theirId = (await theirs.json()).challenge_id;
+  assert.equal((await page.goto(`${base}/console/challenges/${theirId}`)).status(), 404);
+  assertNoProblems(context);
+});
+
 test('the keyboard alone reaches the skip link, the navigation and the forms, with visible focus', async () => {
   const context = await watchedContext();
   const page = await signInWith(context, setupLink('keys@acme.example'));
