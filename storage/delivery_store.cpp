@@ -126,6 +126,9 @@ constexpr pg::query select_attempts{"select_attempts", R"sql(
     SELECT attempt_no, trigger, started_at, duration_ms, status_code, error_class
     FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt_no)sql"};
 
+constexpr pg::query select_delivery_exists{"select_delivery_exists", R"sql(
+    SELECT 1 FROM webhook_deliveries WHERE id = $1)sql"};
+
 constexpr pg::query redeliver_delivery{"redeliver_delivery", R"sql(
     UPDATE webhook_deliveries
     SET state = 'pending', next_attempt_at = $2, next_trigger = 'manual', finished_at = NULL
@@ -163,6 +166,10 @@ std::optional<std::string> array_item(const std::optional<int>& value) {
 }
 
 }  // namespace
+
+bool is_delivery_state(std::string_view state) noexcept {
+    return state == "pending" || state == "in_flight" || state == "delivered" || state == "exhausted" || state == "gone";
+}
 
 boost::asio::awaitable<std::vector<claimed_delivery>> delivery_store::claim_due(
     core::timestamp now, int limit, std::string worker_id, core::timestamp lease_until, claim_fairness fairness
@@ -314,6 +321,11 @@ boost::asio::awaitable<std::vector<attempt_summary>> delivery_store::attempts(st
         });
     }
     co_return out;
+}
+
+boost::asio::awaitable<bool> delivery_store::exists(std::string delivery_id) {
+    auto rows = co_await db_.execute(select_delivery_exists, pg::params{}.add(delivery_id));
+    co_return rows.size() == 1;
 }
 
 boost::asio::awaitable<bool> delivery_store::redeliver(std::string delivery_id, core::timestamp now) {

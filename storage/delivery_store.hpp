@@ -13,10 +13,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace chal::storage {
+
+// True for the states a delivery row can be in (the webhook_deliveries CHECK constraint).
+bool is_delivery_state(std::string_view state) noexcept;
 
 struct claimed_delivery {
     std::string id;
@@ -140,6 +144,7 @@ public:
         std::optional<std::string> challenge_id = std::nullopt
     );
     boost::asio::awaitable<std::vector<attempt_summary>> attempts(std::string delivery_id);
+    boost::asio::awaitable<bool> exists(std::string delivery_id);
 
     // Queues a finished or pending delivery for an immediate manual attempt with the same
     // webhook-id and body. False when no such delivery exists or it is in flight now.

@@ -1,11 +1,14 @@
 #include "app/service/cli.hpp"
 
+#include "app/service/cli_usage.hpp"
+
 #include "api/api_keys.hpp"
 #include "api/webhooks/signature.hpp"
 #include "app/core/callback.hpp"
 #include "app/core/new_challenge.hpp"
 #include "app/core/slack_allowlist.hpp"
 #include "app/core/network_address.hpp"
+#include "app/core/text.hpp"
 #include "app/core/verification.hpp"
 #include "app/crypto/crypto.hpp"
 #include "app/http/client.hpp"
@@ -35,10 +38,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <functional>
-#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <set>
@@ -51,53 +55,34 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr const char* usage = R"(usage: challenge <command> [options]
-
-  serve                                   run the service (HTTP API, callbacks, expiry)
-  migrate                                 apply database migrations and exit
-  tenant create --name N [--expiry-minutes M] [--owner-email E]
-  tenant set-expiry --tenant T --expiry-minutes M
-  tenant list
-  tenant set-oidc --tenant T --issuer URL --client-id ID (--client-secret S | --client-secret-file F)
-                  [--scopes "openid email"] [--identity-claim email] [--require-acr ACR]
-                  [--when-email-verified-absent refuse|accept]
-  tenant set-saml --tenant T --metadata-file F [--identity-attribute NAME] [--require-authn-context CLASS]
-  tenant set-auth-none --tenant T --i-understand-this-is-weaker
-  tenant clear-auth --tenant T             targets cannot verify until a mode is set again
-  tenant set-support --tenant T [--email E] [--phone P] [--slack-channel C] [--portal-url U]
-  tenant set-additional-context --tenant T on|off
-  tenant show-verification --tenant T      the tenant's verification settings (never the secret)
-  console setup-link --tenant T --email E [--role owner|admin|analyst|viewer]
-                                          a single-use console sign-in link (24 h) for E
-  console recover --tenant T --email E    a break-glass link making E an active Owner
-  integration create-webhook --tenant T --name N [--callback-url U] [--secret S | --generate-secret]
-  integration regenerate-key --integration I
-  deliveries list [--tenant T] [--state pending|in_flight|delivered|exhausted|gone] [--limit N]
-  deliveries attempts --delivery D
-  deliveries redeliver --delivery D
-  deliveries endpoints [--tenant T] [--slow] [--limit N]
-                                          callback endpoints the breaker knows: lane, timeouts in a row
-  slack create-app --tenant T --name N [--instance I]
-  slack manifest --tenant T --instance I [--yaml] [--token-rotation] [--org-deploy]
-  slack set-credentials --tenant T --instance I --signing-secret-file F [--bot-token-file F]
-                  [--client-id ID --client-secret-file F] [--app-id A] [--security-channel C]
-  slack list --tenant T                   apps, whether their secrets are set, installations
-  slack allow-workspace --tenant T --instance I (--team T... | --enterprise E...)
-  slack allowed-workspaces --tenant T --instance I
-  slack remove-workspace --tenant T --instance I (--team T... | --enterprise E...)
-  demo bootstrap                          create the demo tenant (auth none) and webhook integration once
-  retry-schedule                          print the callback retry schedule (Markdown)
-
-Every command that prints takes --json. Configuration comes from the environment (README).
-)";
-
+// A command line we cannot run as written (unknown command or option, missing option, a value
+// of the wrong form): one line naming the problem and the help to read (exit 2).
 struct usage_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// A well-formed command with a value we refuse: the message alone says why (exit 2, no usage).
+// A well-formed command with a value we refuse: the message says why (exit 2).
 struct bad_value : std::invalid_argument {
     using std::invalid_argument::invalid_argument;
+};
+
+// An option that names a stored record, and where the operator finds valid ids.
+struct record_kind {
+    const char* option;
+    const char* noun;
+    const char* hint;
+};
+constexpr record_kind tenant_ids{"tenant", "tenant", "tenant ids are UUIDs; see challenge tenant list"};
+constexpr record_kind integration_ids{"integration", "integration",
+                                      "integration ids are UUIDs, printed when the integration was created"};
+constexpr record_kind delivery_ids{"delivery", "delivery", "delivery ids are UUIDs; see challenge deliveries list"};
+// Every option that names a stored id by UUID: checked before any SQL sees it.
+constexpr std::array uuid_record_kinds{tenant_ids, integration_ids, delivery_ids};
+
+// An id that names no stored record, whether malformed or unknown (exit 1).
+struct no_such_record : std::runtime_error {
+    no_such_record(const record_kind& kind, const std::string& id)
+        : std::runtime_error(std::string("no ") + kind.noun + " " + core::escaped_for_log(id, 200) + " (" + kind.hint + ")") {}
 };
 
 // "--name value" pairs and bare flags after the command words.
@@ -105,6 +90,9 @@ struct arguments {
     std::vector<std::string> words;
     std::map<std::string, std::string> options;
     bool json = false;
+    // Why the command line could not be read (a trailing option without its value); reported
+    // once the command is known, so the message can name it.
+    std::optional<std::string> malformed;
 
     bool has(const std::string& name) const { return options.contains(name); }
     std::string required(const std::string& name) const {
@@ -122,16 +110,9 @@ struct arguments {
         auto it = options.find(name);
         return it != options.end() && it->second == "true";
     }
-    // Refuses options other than `allowed` (and --json) and words beyond `word_count`: a typo
-    // must not silently leave a setting unchanged.
-    void allow_only(std::initializer_list<const char*> allowed, std::size_t word_count = 2) const {
-        for (const auto& [name, value] : options) {
-            if (name == "json" || name == "help") continue;
-            bool known = false;
-            for (const char* a : allowed) known = known || name == a;
-            if (!known) throw usage_error("unknown option --" + name + " for " + words[0] + " " + words[1]);
-        }
-        if (words.size() > word_count) throw usage_error("unexpected argument " + words[word_count]);
+    int required_integer(const std::string& name) const {
+        required(name);
+        return integer(name, 0);
     }
     int integer(const std::string& name, int fallback) const {
         auto text = optional(name);
@@ -144,7 +125,7 @@ struct arguments {
 };
 
 arguments parse_arguments(const std::vector<std::string>& args) {
-    static const std::set<std::string> flags{"json", "generate-secret", "i-understand-this-is-weaker", "yaml",
+    static const std::set<std::string> flags{"json", "help", "generate-secret", "i-understand-this-is-weaker", "yaml",
                                              "token-rotation", "org-deploy", "slow"};
     arguments a;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -155,8 +136,9 @@ arguments parse_arguments(const std::vector<std::string>& args) {
                 a.options[name.substr(0, eq)] = name.substr(eq + 1);
             } else if (flags.contains(name)) {
                 a.options[name] = "true";
+            } else if (i + 1 >= args.size()) {
+                a.malformed = "--" + name + " needs a value";
             } else {
-                if (i + 1 >= args.size()) throw usage_error("--" + name + " needs a value");
                 a.options[name] = args[++i];
             }
         } else {
@@ -165,6 +147,24 @@ arguments parse_arguments(const std::vector<std::string>& args) {
     }
     a.json = a.has("json");
     return a;
+}
+
+// Refuses what `command` does not take: an option its usage does not name (a typo must not
+// silently leave a setting unchanged), words beyond its operands, a malformed stored id.
+void check_command_line(const arguments& a, const command_usage& command) {
+    if (a.malformed) throw usage_error(*a.malformed);
+    const auto accepted = options_of(command);
+    for (const auto& [name, value] : a.options) {
+        if (name == "json" || name == "help") continue;
+        if (std::find(accepted.begin(), accepted.end(), name) == accepted.end())
+            throw usage_error("unknown option --" + name);
+    }
+    const auto word_count = std::count(command.command.begin(), command.command.end(), ' ') + 1 + command.operands;
+    if (a.words.size() > static_cast<std::size_t>(word_count))
+        throw usage_error("unexpected argument " + a.words[static_cast<std::size_t>(word_count)]);
+    for (const auto& kind : uuid_record_kinds) {
+        if (auto id = a.optional(kind.option); id && !id->empty() && !crypto::is_uuid(*id)) throw no_such_record(kind, *id);
+    }
 }
 
 void print(const arguments& a, const boost::json::object& result, const std::string& human) {
@@ -388,16 +388,27 @@ std::string verification_text(const storage::verification_settings& s) {
     return out;
 }
 
-// The tenant as stored (its id in PostgreSQL's spelling), or nullopt after saying so on stderr.
-asio::awaitable<std::optional<storage::tenant_record>> existing_tenant(pg::pool& db, std::string tenant_id) {
-    if (!crypto::is_uuid(tenant_id)) {
-        std::cerr << "no tenant " << tenant_id << " (tenant ids are UUIDs; see `challenge tenant list`)\n";
-        co_return std::nullopt;
-    }
+// The tenant as stored (its id in PostgreSQL's spelling); throws no_such_record if there is none.
+asio::awaitable<storage::tenant_record> existing_tenant(pg::pool& db, std::string tenant_id) {
+    if (!crypto::is_uuid(tenant_id)) throw no_such_record(tenant_ids, tenant_id);
     storage::tenant_store tenants(db);
     auto tenant = co_await tenants.find_tenant(tenant_id);
-    if (!tenant) std::cerr << "no tenant " << tenant_id << "\n";
-    co_return tenant;
+    if (!tenant) throw no_such_record(tenant_ids, tenant_id);
+    co_return *tenant;
+}
+
+// The optional --tenant of a listing, checked to exist (in PostgreSQL's spelling).
+asio::awaitable<std::optional<std::string>> tenant_filter(pg::pool& db, const arguments& a) {
+    auto given = a.optional("tenant");
+    if (!given) co_return std::nullopt;
+    co_return (co_await existing_tenant(db, *given)).id;
+}
+
+// A listing's --limit: 50 unless given, at most 1000.
+int listing_limit(const arguments& a) {
+    const int limit = a.integer("limit", 50);
+    if (limit < 1 || limit > 1000) throw bad_value("--limit must be between 1 and 1000");
+    return limit;
 }
 
 // Reads the tenant's verification settings, lets `change` edit its fields, saves them and prints
@@ -405,10 +416,9 @@ asio::awaitable<std::optional<storage::tenant_record>> existing_tenant(pg::pool&
 int update_verification(const service_config& config, const arguments& a, const std::string& tenant,
                         const std::function<void(storage::verification_settings&)>& change, const std::string& done) {
     return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
-        auto found = co_await existing_tenant(db, tenant);
-        if (!found) co_return 1;
+        const auto found = co_await existing_tenant(db, tenant);
         storage::verification_store store(db);
-        auto settings = co_await store.settings(found->id);
+        auto settings = co_await store.settings(found.id);
         change(settings);
         auto saved = settings;
         co_await store.save_settings(std::move(saved));
@@ -440,11 +450,8 @@ asio::awaitable<int> create_webhook_integration(
     pg::pool& db, const service_config& config, const arguments& a, std::string tenant_id, std::string name,
     std::optional<std::string> callback_url, std::optional<std::string> secret
 ) {
+    co_await existing_tenant(db, tenant_id);
     storage::tenant_store tenants(db);
-    if (!co_await tenants.find_tenant(tenant_id)) {
-        std::cerr << "no tenant " << tenant_id << "\n";
-        co_return 1;
-    }
     if (callback_url) {
         if (auto valid = core::validate_callback_url(*callback_url, config.api.callback_policy); !valid) {
             if (valid.error() == core::errc::callback_address_not_allowed)
@@ -510,13 +517,17 @@ std::string slack_secret_from(const arguments& a, const std::string& option, con
 asio::awaitable<std::optional<storage::slack_app_record>> existing_slack_app(
     pg::pool& db, std::string tenant_id, std::string instance_id
 ) {
-    auto tenant = co_await existing_tenant(db, tenant_id);
-    if (!tenant) co_return std::nullopt;
-    storage::slack_store store(db);
-    auto app = co_await store.find_app(tenant->id, instance_id);
+    const bool well_formed = instance_id.size() <= slack::max_instance_id_length && slack::is_instance_id(instance_id);
+    const auto tenant = co_await existing_tenant(db, tenant_id);
+    std::optional<storage::slack_app_record> app;
+    if (well_formed) {
+        storage::slack_store store(db);
+        app = co_await store.find_app(tenant.id, instance_id);
+    }
     if (!app) {
-        std::cerr << "no Slack app with instance id " << instance_id << " for tenant " << tenant->id
-                  << " (see `challenge slack list --tenant " << tenant->id << "`)\n";
+        std::cerr << "challenge: no Slack app with instance id " << core::escaped_for_log(instance_id, 200) << " for tenant "
+                  << tenant.id << " (instance ids are letters, digits, - and _; see challenge slack list --tenant "
+                  << tenant.id << ")\n";
     }
     co_return app;
 }
@@ -574,16 +585,14 @@ std::string entry_text(const core::slack_allowlist_entry& e) {
 }
 
 int slack_create_app(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant", "name", "instance"});
     const auto tenant = a.required("tenant");
     const auto name = checked_text("name", a.required("name"), 200);
     const auto instance = a.has("instance") ? checked_instance_id(a.required("instance")) : new_slack_instance_id();
     return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
-        auto found = co_await existing_tenant(db, tenant);
-        if (!found) co_return 1;
+        const auto found = co_await existing_tenant(db, tenant);
         storage::slack_app_record app;
         app.integration_id = new_id();
-        app.tenant_id = found->id;
+        app.tenant_id = found.id;
         app.display_name = name;
         app.instance_id = instance;
         storage::slack_store store(db);
@@ -607,7 +616,6 @@ int slack_create_app(const service_config& config, const arguments& a) {
 }
 
 int slack_manifest(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant", "instance", "yaml", "token-rotation", "org-deploy"});
     const auto tenant = a.required("tenant");
     const auto instance = a.required("instance");
     const bool yaml = a.flag("yaml");
@@ -630,8 +638,6 @@ int slack_manifest(const service_config& config, const arguments& a) {
 }
 
 int slack_set_credentials(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant", "instance", "signing-secret-file", "bot-token-file", "client-id", "client-secret-file", "app-id",
-                  "security-channel"});
     const auto tenant = a.required("tenant");
     const auto instance = a.required("instance");
     // Everything is read and checked before anything is stored or sent.
@@ -775,7 +781,6 @@ int with_slack_app(const service_config& config, const arguments& a, Fn fn) {
 }
 
 int slack_allow_workspace(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant", "instance", "team", "enterprise"});
     const auto entry = allowlist_entry_from(a);
     auto allow = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
         const bool added = co_await store.allow(app.integration_id, entry, "operator", core::system_now());
@@ -790,7 +795,6 @@ int slack_allow_workspace(const service_config& config, const arguments& a) {
 }
 
 int slack_allowed_workspaces(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant", "instance"});
     auto list_allowed = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
         const auto list = co_await store.allowlist(app.integration_id);
         std::string human;
@@ -804,7 +808,6 @@ int slack_allowed_workspaces(const service_config& config, const arguments& a) {
 }
 
 int slack_remove_workspace(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant", "instance", "team", "enterprise"});
     const auto entry = allowlist_entry_from(a);
     auto remove = [&](storage::slack_store& store, storage::slack_app_record app) -> asio::awaitable<int> {
         const auto deactivated = co_await store.disallow(app.integration_id, entry, core::system_now());
@@ -825,15 +828,13 @@ int slack_remove_workspace(const service_config& config, const arguments& a) {
 }
 
 int slack_list(const service_config& config, const arguments& a) {
-    a.allow_only({"tenant"});
     const auto tenant = a.required("tenant");
     return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
-        auto found = co_await existing_tenant(db, tenant);
-        if (!found) co_return 1;
+        const auto found = co_await existing_tenant(db, tenant);
         storage::slack_store store(db);
         boost::json::array apps;
         std::string human;
-        for (const auto& app : co_await store.apps_of_tenant(found->id)) {
+        for (const auto& app : co_await store.apps_of_tenant(found.id)) {
             auto live = co_await store.installations_of_app(app.integration_id);
             boost::json::array installs;
             std::string install_lines;
@@ -861,7 +862,7 @@ int slack_list(const service_config& config, const arguments& a) {
                      (install_lines.empty() ? "    not installed\n" : install_lines) + "    may be installed by: " +
                      (allowed_text.empty() ? "nobody yet (slack allow-workspace)" : allowed_text) + "\n";
         }
-        print(a, {{"tenant_id", found->id}, {"slack_apps", apps}}, human.empty() ? "no Slack apps\n" : human);
+        print(a, {{"tenant_id", found.id}, {"slack_apps", apps}}, human.empty() ? "no Slack apps\n" : human);
         co_return 0;
     });
 }
@@ -896,11 +897,8 @@ asio::awaitable<int> print_setup_link(pg::pool& db, const service_config& config
     storage::request_origin origin{"", "challenge cli", ""};
     auto link = co_await access.issue_setup_link(operator_principal, tenant_id, email, role, purpose, origin);
     if (!link) {
-        std::cerr << "challenge: " << (link.error() == core::errc::invalid_member_email
-                                           ? "--email must be an address like name@example.com"
-                                           : link.error().message())
-                  << "\n";
-        co_return 2;
+        throw bad_value(link.error() == core::errc::invalid_member_email ? "--email must be an address like name@example.com"
+                                                                        : link.error().message());
     }
     const auto url = config.api.public_base_url + "/console/setup/" + link->token;
     print(a, {{"tenant_id", tenant_id}, {"email", email}, {"role", core::to_string(role)}, {"setup_url", url},
@@ -911,24 +909,17 @@ asio::awaitable<int> print_setup_link(pg::pool& db, const service_config& config
 }
 
 int console_link_command(const service_config& config, const arguments& a, bool recover) {
-    if (recover) a.allow_only({"tenant", "email"});
-    else a.allow_only({"tenant", "email", "role"});
     const auto tenant = a.required("tenant");
     const auto email = a.required("email");
     const auto role = recover ? std::optional(core::role::owner) : core::parse_role(a.optional("role").value_or("owner"));
     if (!role) throw bad_value("--role must be owner, admin, analyst or viewer");
     return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
-        auto found = co_await existing_tenant(db, tenant);
-        if (!found) co_return 1;
-        co_return co_await print_setup_link(db, config, a, found->id, email, *role, recover ? "recover" : "setup");
+        const auto found = co_await existing_tenant(db, tenant);
+        co_return co_await print_setup_link(db, config, a, found.id, email, *role, recover ? "recover" : "setup");
     });
 }
 
 int run_command(const arguments& a) {
-    if (a.words.empty() || a.words[0] == "help" || a.has("help")) {
-        std::cout << usage;
-        return a.words.empty() ? 2 : 0;
-    }
     const auto& command = a.words[0];
     const std::string sub = a.words.size() > 1 ? a.words[1] : "";
 
@@ -937,7 +928,8 @@ int run_command(const arguments& a) {
         return 0;
     }
     auto config = read_config_from_environment();
-    if (config.database.conninfo.empty()) throw usage_error("DATABASE_URL is not set");
+    if (config.database.conninfo.empty())
+        throw std::invalid_argument("DATABASE_URL is not set (configuration comes from the environment; see the README)");
 
     if (command == "serve") return serve(config);
     if (command == "migrate") {
@@ -969,14 +961,11 @@ int run_command(const arguments& a) {
     }
     if (command == "tenant" && sub == "set-expiry") {
         const auto tenant = a.required("tenant");
-        const int expiry = a.integer("expiry-minutes", -1);
+        const int expiry = a.required_integer("expiry-minutes");
         if (!core::is_valid_expiry_minutes(expiry)) throw usage_error("--expiry-minutes must be between 1 and 10080");
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
             storage::tenant_store tenants(db);
-            if (!co_await tenants.set_default_expiry(tenant, expiry)) {
-                std::cerr << "no tenant " << tenant << "\n";
-                co_return 1;
-            }
+            if (!co_await tenants.set_default_expiry(tenant, expiry)) throw no_such_record(tenant_ids, tenant);
             print(a, {{"tenant_id", tenant}, {"default_expiry_minutes", expiry}}, "tenant " + tenant + " updated\n");
             co_return 0;
         });
@@ -995,8 +984,6 @@ int run_command(const arguments& a) {
         });
     }
     if (command == "tenant" && sub == "set-oidc") {
-        a.allow_only({"tenant", "issuer", "client-id", "client-secret", "client-secret-file", "scopes", "identity-claim",
-                      "require-acr", "when-email-verified-absent"});
         const auto tenant = a.required("tenant");
         const auto issuer = checked_issuer(a.required("issuer"));
         const auto client_id = checked_text("client-id", a.required("client-id"), 512);
@@ -1022,7 +1009,6 @@ int run_command(const arguments& a) {
         }, "OIDC configured (issuer " + issuer + ", client secret sealed)");
     }
     if (command == "tenant" && sub == "set-saml") {
-        a.allow_only({"tenant", "metadata-file", "identity-attribute", "require-authn-context"});
         const auto tenant = a.required("tenant");
         const auto metadata = saml_metadata_from(a.required("metadata-file"), config.identity_providers.allow_plain_http);
         std::optional<std::string> attribute;
@@ -1039,7 +1025,6 @@ int run_command(const arguments& a) {
         }, "SAML configured (" + std::to_string(metadata.size()) + " bytes of IdP metadata)");
     }
     if (command == "tenant" && sub == "set-auth-none") {
-        a.allow_only({"tenant", "i-understand-this-is-weaker"});
         const auto tenant = a.required("tenant");
         if (!a.flag("i-understand-this-is-weaker"))
             throw bad_value(std::string("refusing to set auth mode none without --i-understand-this-is-weaker: ") +
@@ -1049,14 +1034,12 @@ int run_command(const arguments& a) {
         }, std::string("click-through verification (WEAKER: ") + none_warning + ")");
     }
     if (command == "tenant" && sub == "clear-auth") {
-        a.allow_only({"tenant"});
         const auto tenant = a.required("tenant");
         return update_verification(config, a, tenant, [](storage::verification_settings& s) {
             s.mode = core::auth_mode::unconfigured;
         }, "verification switched off (stored OIDC/SAML settings kept); targets cannot verify");
     }
     if (command == "tenant" && sub == "set-support") {
-        a.allow_only({"tenant", "email", "phone", "slack-channel", "portal-url"});
         const auto tenant = a.required("tenant");
         if (!a.has("email") && !a.has("phone") && !a.has("slack-channel") && !a.has("portal-url"))
             throw usage_error("give at least one of --email, --phone, --slack-channel, --portal-url (\"\" clears one)");
@@ -1082,7 +1065,6 @@ int run_command(const arguments& a) {
         }, "support contacts updated");
     }
     if (command == "tenant" && sub == "set-additional-context") {
-        a.allow_only({"tenant"}, 3);
         const auto tenant = a.required("tenant");
         const std::string value = a.words.size() > 2 ? a.words[2] : "";
         if (value != "on" && value != "off") throw usage_error("tenant set-additional-context needs on or off");
@@ -1092,13 +1074,11 @@ int run_command(const arguments& a) {
         }, std::string("additional context ") + (enabled ? "on" : "off"));
     }
     if (command == "tenant" && sub == "show-verification") {
-        a.allow_only({"tenant"});
         const auto tenant = a.required("tenant");
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
-            auto found = co_await existing_tenant(db, tenant);
-            if (!found) co_return 1;
+            const auto found = co_await existing_tenant(db, tenant);
             storage::verification_store store(db);
-            const auto settings = co_await store.settings(found->id);
+            const auto settings = co_await store.settings(found.id);
             print(a, verification_json(settings), verification_text(settings));
             co_return 0;
         });
@@ -1117,21 +1097,24 @@ int run_command(const arguments& a) {
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
             storage::tenant_store tenants(db);
             auto key = api::issue_api_key();
-            if (!co_await tenants.replace_api_key(integration, key.stored, core::system_now())) {
-                std::cerr << "no integration " << integration << "\n";
-                co_return 1;
-            }
+            if (!co_await tenants.replace_api_key(integration, key.stored, core::system_now()))
+                throw no_such_record(integration_ids, integration);
             print(a, {{"integration_id", integration}, {"api_key", key.key}, {"api_key_prefix", key.stored.key_prefix}},
                   "new API key (shown once; the old one stopped working): " + key.key + "\n");
             co_return 0;
         });
     }
     if (command == "deliveries" && sub == "list") {
+        const auto state = a.optional("state");
+        if (state && !storage::is_delivery_state(*state))
+            throw bad_value("--state must be one of pending, in_flight, delivered, exhausted, gone");
+        const int limit = listing_limit(a);
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+            const auto tenant = co_await tenant_filter(db, a);
             storage::delivery_store deliveries(db);
             boost::json::array list;
             std::string human;
-            for (const auto& d : co_await deliveries.list(a.optional("tenant"), a.optional("state"), a.integer("limit", 50))) {
+            for (const auto& d : co_await deliveries.list(tenant, state, limit)) {
                 list.push_back({{"delivery_id", d.id}, {"webhook_id", d.event_id}, {"tenant_id", d.tenant_id},
                                 {"challenge_id", d.challenge_id}, {"event_type", d.event_type}, {"url", d.url},
                                 {"state", d.state}, {"attempts", d.attempts},
@@ -1150,6 +1133,7 @@ int run_command(const arguments& a) {
         const auto delivery = a.required("delivery");
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
             storage::delivery_store deliveries(db);
+            if (!co_await deliveries.exists(delivery)) throw no_such_record(delivery_ids, delivery);
             boost::json::array list;
             std::string human;
             for (const auto& at : co_await deliveries.attempts(delivery)) {
@@ -1166,16 +1150,16 @@ int run_command(const arguments& a) {
         });
     }
     if (command == "deliveries" && sub == "endpoints") {
+        const int limit = listing_limit(a);
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+            const auto tenant = co_await tenant_filter(db, a);
             storage::delivery_store deliveries(db);
             const auto optional_time = [](const std::optional<core::timestamp>& t) {
                 return t ? boost::json::value(core::format_rfc3339(*t)) : boost::json::value(nullptr);
             };
             boost::json::array list;
             std::string human;
-            const auto known = co_await deliveries.endpoints(
-                a.optional("tenant"), a.flag("slow"), core::system_now(), a.integer("limit", 50)
-            );
+            const auto known = co_await deliveries.endpoints(tenant, a.flag("slow"), core::system_now(), limit);
             for (const auto& e : known) {
                 const std::string lane = e.slow ? "slow" : "fast";
                 list.push_back({{"endpoint", e.endpoint}, {"lane", lane},
@@ -1196,8 +1180,9 @@ int run_command(const arguments& a) {
         const auto delivery = a.required("delivery");
         return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
             storage::delivery_store deliveries(db);
+            if (!co_await deliveries.exists(delivery)) throw no_such_record(delivery_ids, delivery);
             if (!co_await deliveries.redeliver(delivery, core::system_now())) {
-                std::cerr << "no delivery " << delivery << " that can be redelivered now (unknown, or being attempted)\n";
+                std::cerr << "challenge: delivery " << delivery << " is being attempted now; redeliver it once that attempt ends\n";
                 co_return 1;
             }
             print(a, {{"delivery_id", delivery}, {"state", "pending"}},
@@ -1235,7 +1220,7 @@ int run_command(const arguments& a) {
             co_return co_await create_webhook_integration(db, config, a, tenant_id, "Demo webhook", std::nullopt, std::nullopt);
         });
     }
-    throw usage_error("unknown command");
+    throw std::logic_error("command " + std::string(find_command(a.words)->command) + " has a usage row but no handler");
 }
 
 void configure_logging() {
@@ -1248,15 +1233,53 @@ void configure_logging() {
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args) {
+    configure_logging();
+    const auto a = parse_arguments(args);
+    if (a.words.empty() && !a.has("help")) {
+        std::cerr << full_usage();
+        return 2;
+    }
+    // `challenge help [topic]` and `challenge [topic] --help` print to stdout: asked for, not an error.
+    const bool asks_for_help = a.has("help") || a.words[0] == "help";
+    if (asks_for_help) {
+        std::string topic;
+        for (std::size_t i = a.words.empty() || a.words[0] != "help" ? 0 : 1; i < a.words.size(); ++i)
+            topic += (topic.empty() ? "" : " ") + a.words[i];
+        if (topic.empty()) {
+            std::cout << full_usage();
+            return 0;
+        }
+        if (auto text = usage_of(topic)) {
+            std::cout << *text;
+            return 0;
+        }
+        std::cerr << "challenge: no command " << core::escaped_for_log(topic, 200) << " (see: challenge help)\n";
+        return 2;
+    }
+    const auto* command = find_command(a.words);
+    if (!command) {
+        const bool group = is_command_group(a.words[0]);
+        std::string named = a.words[0] + (group && a.words.size() > 1 ? " " + a.words[1] : "");
+        std::cerr << "challenge: unknown command " << core::escaped_for_log(named, 200)
+                  << " (see: challenge help" << (group ? " " + a.words[0] : std::string()) << ")\n";
+        return 2;
+    }
+    const std::string name(command->command);
     try {
-        configure_logging();
-        return run_command(parse_arguments(args));
+        check_command_line(a, *command);
+        return run_command(a);
     } catch (const usage_error& e) {
-        std::cerr << "challenge: " << e.what() << "\n\n" << usage;
+        std::cerr << "challenge: " << e.what() << " for " << name << " (see: challenge help " << name << ")\n";
+        return 2;
+    } catch (const bad_value& e) {
+        std::cerr << "challenge: " << e.what() << " (see: challenge help " << name << ")\n";
         return 2;
     } catch (const std::invalid_argument& e) {
         std::cerr << "challenge: " << e.what() << "\n";
         return 2;
+    } catch (const no_such_record& e) {
+        std::cerr << "challenge: " << e.what() << "\n";
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "challenge: " << e.what() << "\n";
         return 1;

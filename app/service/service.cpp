@@ -239,7 +239,7 @@ asio::awaitable<void> service::run() {
     p.tasks.spawn(p.sweeper.run(), "expiry sweeper");
     p.tasks.spawn(p.cards.run(), "slack card worker");
     spdlog::info(
-        "serving address={} port={} instance={} database={}", p.config.server.address, p.server.local_port(),
+        "listening on http://{}:{} instance={} database={}", p.config.server.address, p.server.local_port(),
         p.config.instance_id, redact_conninfo(p.config.database.conninfo)
     );
 

@@ -262,10 +262,11 @@ struct connection::impl {
     static void notice_to_log(void* arg, const char* message) {
         const auto* self = static_cast<const impl*>(arg);
         const std::string text = one_line(message);
-        // A FATAL "notice" is the server saying goodbye (pg_terminate_backend, shutdown).
+        // NOTICE, INFO, LOG and DEBUG are routine (a migration's "already exists, skipping");
+        // a FATAL "notice" is the server saying goodbye (pg_terminate_backend, shutdown).
         const bool serious = text.starts_with("WARNING") || text.starts_with("ERROR") ||
                              text.starts_with("FATAL") || text.starts_with("PANIC");
-        const int level = serious ? log_level::warn : log_level::info;
+        const int level = serious ? log_level::warn : log_level::debug;
         self->log(level, "pg notice target=" + self->target + ": " + text);
     }
 
@@ -615,7 +616,7 @@ asio::awaitable<connection> connection::open(connection_config config) {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
             .count();
     self.log(
-        log_level::info,
+        log_level::debug,
         "pg connected target=" + self.target + " pid=" + std::to_string(PQbackendPID(self.conn)) +
             " ms=" + std::to_string(ms)
     );

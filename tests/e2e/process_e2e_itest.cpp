@@ -166,6 +166,28 @@ TEST_F(process_e2e, sigterm_drains_and_exits_cleanly) {
     EXPECT_NE(process.log().find("stopped"), std::string::npos) << process.log();
 }
 
+TEST_F(process_e2e, starts_with_one_listening_line_and_no_routine_database_messages) {
+    const auto port = free_port();
+    target_port_ = port;
+    // The fixture applied the migrations, so this start's `migrate` hears PostgreSQL's NOTICE
+    // that the migrations table exists; at debug it is there, at the default level it is not.
+    service_process verbose(port, {"CHALLENGE_LOG_LEVEL=debug"});
+    ASSERT_TRUE(wait_until_healthy(std::chrono::seconds{15})) << verbose.log();
+    ASSERT_EQ(verbose.terminate(std::chrono::seconds{10}), 0) << verbose.log();
+    ASSERT_NE(verbose.log().find("already exists, skipping"), std::string::npos) << verbose.log();
+
+    service_process process(port, {"CHALLENGE_LOG_LEVEL=info"});
+    ASSERT_TRUE(wait_until_healthy(std::chrono::seconds{15})) << process.log();
+    ASSERT_EQ(process.terminate(std::chrono::seconds{10}), 0) << process.log();
+    const auto log = process.log();
+    EXPECT_EQ(log.find("NOTICE"), std::string::npos) << log;
+    EXPECT_EQ(log.find("pg connected"), std::string::npos) << log;
+    const std::string listening = "listening on http://127.0.0.1:" + std::to_string(port);
+    const auto first = log.find(listening);
+    EXPECT_NE(first, std::string::npos) << log;
+    EXPECT_EQ(log.find(listening, first + 1), std::string::npos) << log;
+}
+
 TEST_F(process_e2e, secrets_never_reach_the_log) {
     const auto port = free_port();
     target_port_ = port;

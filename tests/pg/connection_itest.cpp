@@ -68,7 +68,9 @@ TEST_F(connection_itest, forces_utc_iso_hex_utf8_and_the_statement_timeout) {
     EXPECT_EQ(settings[0].get<std::string>(3), "hex");
     EXPECT_EQ(settings[0].get<std::string>(4), "UTF8");
     EXPECT_EQ(settings[0].get<std::string>(5), "chal");
-    EXPECT_TRUE(logged(log_level::info, "pg connected"));
+    // Routine: a pool opens connections all the time.
+    EXPECT_TRUE(logged(log_level::debug, "pg connected"));
+    EXPECT_FALSE(logged(log_level::info, "pg connected"));
 }
 
 TEST_F(connection_itest, keeps_options_from_the_conninfo_and_overrides_ours) {
@@ -351,6 +353,21 @@ TEST_F(connection_itest, server_notices_reach_the_log) {
     connection c = open();
     run(c.execute_unprepared("DO $$ BEGIN RAISE WARNING 'careful now'; END $$"));
     EXPECT_TRUE(logged(log_level::warn, "careful now"));
+}
+
+TEST_F(connection_itest, routine_server_messages_are_logged_at_debug_only) {
+    connection c = open();
+    run(c.execute_unprepared("DO $$ BEGIN RAISE NOTICE 'just so you know'; RAISE INFO 'for your information'; END $$"));
+    // The migrations' `CREATE TABLE IF NOT EXISTS` says NOTICE on every start.
+    run(c.execute_unprepared("CREATE TEMP TABLE IF NOT EXISTS routine_notice (x int)"));
+    run(c.execute_unprepared("CREATE TEMP TABLE IF NOT EXISTS routine_notice (x int)"));
+    EXPECT_TRUE(logged(log_level::debug, "just so you know"));
+    EXPECT_TRUE(logged(log_level::debug, "for your information"));
+    EXPECT_TRUE(logged(log_level::debug, "already exists, skipping"));
+    for (int level : {log_level::info, log_level::warn, log_level::error}) {
+        EXPECT_FALSE(logged(level, "NOTICE")) << level;
+        EXPECT_FALSE(logged(level, "INFO")) << level;
+    }
 }
 
 }  // namespace
