@@ -356,6 +356,76 @@ test('the dashboard counts what happened and each number opens the list behind i
   assertNoProblems(context);
 });
 
+// Signs `email` in with a fresh link over plain HTTP: { cookie, csrf } for requests by hand.
+async function sessionOf(email, role) {
+  const redeemed = await fetch(setupLink(email, role), { method: 'POST', redirect: 'manual', headers: { Origin: base } });
+  assert.equal(redeemed.status, 303);
+  const cookie = redeemed.headers.get('set-cookie').split(';')[0];
+  const page = await (await fetch(`${base}/console/sessions`, { headers: { Cookie: cookie } })).text();
+  const csrf = page.match(/name="csrf" value="([^"]+)"/)[1];
+  return { cookie, csrf };
+}
+
+test('every console route answers each role exactly as the permission table says', async () => {
+  const roles = ['owner', 'admin', 'analyst', 'viewer'];
+  const who = {};
+  for (const role of roles) who[role] = await sessionOf(`matrix-${role}@acme.example`, role);
+  await sessionOf('matrix-target@acme.example', 'viewer');
+  const targetId = psql(`SELECT id FROM console_users WHERE email = 'matrix-target@acme.example'`);
+  // A bystander's session (a role change would end the target's own).
+  await sessionOf('matrix-bystander@acme.example', 'viewer');
+  const targetSession = psql(`SELECT s.id FROM console_sessions s JOIN console_users u ON u.id = s.user_id
+                              WHERE u.email = 'matrix-bystander@acme.example' AND s.ended_at IS NULL`);
+  const key = JSON.parse(cli(['integration', 'create-webhook', '--tenant', tenantId, '--name', 'Matrix', '--json']).trim().split('\n').pop()).api_key;
+  const made = await fetch(`${base}/api/v1/challenges`, {
+    method: 'POST', headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ target_user_email: 'matrix@acme.example' }),
+  });
+  const challengeId = (await made.json()).challenge_id;
+  const manage = { owner: 303, admin: 303, analyst: 403, viewer: 403 };
+  const everyone = { owner: 200, admin: 200, analyst: 200, viewer: 200 };
+  const routes = [
+    ['GET', '/console', everyone],
+    ['GET', '/console?range=30d', everyone],
+    ['GET', '/console/challenges', everyone],
+    ['GET', `/console/challenges/${challengeId}`, everyone],
+    ['GET', '/console/challenges/00000000-0000-7000-8000-000000000000', { owner: 404, admin: 404, analyst: 404, viewer: 404 }],
+    ['GET', '/console/sessions', everyone],
+    ['GET', '/console/users', { owner: 200, admin: 200, analyst: 403, viewer: 403 }],
+    ['POST', '/console/users', manage, (r) => ({ email: `added-by-${r}@acme.example`, role: 'viewer' })],
+    ['POST', `/console/users/${targetId}`, manage, () => ({ action: 'role', role: 'analyst' })],
+  ];
+  for (const [method, route, expected, body] of routes) {
+    for (const role of roles) {
+      const s = who[role];
+      const res = await fetch(`${base}${route}`, {
+        method, redirect: 'manual',
+        headers: { Cookie: s.cookie, ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base } : {}) },
+        body: method === 'POST' ? new URLSearchParams({ csrf: s.csrf, ...body(role) }).toString() : undefined,
+      });
+      assert.equal(res.status, expected[role], `${method} ${route} as ${role}`);
+    }
+    const anonymous = await fetch(`${base}${route}`, {
+      method, redirect: 'manual',
+      headers: method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base } : {},
+      body: method === 'POST' ? 'csrf=x' : undefined,
+    });
+    assert.equal(anonymous.status, 303, `${method} ${route} signed out goes to sign-in`);
+    assert.equal(anonymous.headers.get('location'), '/console/sign-in');
+  }
+  // One's own session can be ended; another member's is not found.
+  for (const role of roles) {
+    const s = who[role];
+    const theirs = await fetch(`${base}/console/sessions/${targetSession}/end`, {
+      method: 'POST', redirect: 'manual',
+      headers: { Cookie: s.cookie, 'Content-Type': 'application/x-www-form-urlencoded', Origin: base },
+      body: new URLSearchParams({ csrf: s.csrf }).toString(),
+    });
+    assert.equal(theirs.status, 404, `ending another member's session as ${role}`);
+  }
+  assert.equal(psql(`SELECT count(*) FROM console_sessions WHERE id = '${targetSession}' AND ended_at IS NULL`), '1');
+});
+
 test('the keyboard alone reaches the skip link, the navigation and the forms, with visible focus', async () => {
   const context = await watchedContext();
   const page = await signInWith(context, setupLink('keys@acme.example'));
