@@ -17,14 +17,6 @@ namespace {
 
 namespace bh = boost::beast::http;
 
-http::response json_response(unsigned status, std::string body) {
-    http::response res{static_cast<bh::status>(status), 11};
-    res.set(bh::field::content_type, "application/json");
-    res.set(bh::field::cache_control, "no-store");
-    res.body() = std::move(body);
-    return res;
-}
-
 bool iequals_prefix(std::string_view text, std::string_view prefix) {
     if (text.size() < prefix.size()) return false;
     for (std::size_t i = 0; i < prefix.size(); ++i) {

@@ -110,12 +110,16 @@ api_error error_for(problem p, std::string_view detail) {
     return {500, "Internal server error"};
 }
 
-http::response error_response(unsigned status, std::string_view message) {
+http::response json_response(unsigned status, std::string body) {
     http::response res{static_cast<boost::beast::http::status>(status), 11};
     res.set(boost::beast::http::field::content_type, "application/json");
     res.set(boost::beast::http::field::cache_control, "no-store");
-    res.body() = boost::json::serialize(boost::json::object{{"error", message}});
+    res.body() = std::move(body);
     return res;
+}
+
+http::response error_response(unsigned status, std::string_view message) {
+    return json_response(status, boost::json::serialize(boost::json::object{{"error", message}}));
 }
 
 http::response error_response(const api_error& e) {

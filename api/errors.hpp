@@ -39,6 +39,9 @@ api_error error_for(core::errc e);
 api_error error_for(const boost::system::error_code& ec);
 api_error error_for(problem p, std::string_view detail = {});
 
+// A JSON body with the status; JSON content type; no-store.
+http::response json_response(unsigned status, std::string body);
+
 // {"error": message} with the status; JSON content type; no-store.
 http::response error_response(const api_error& e);
 http::response error_response(unsigned status, std::string_view message);

@@ -121,10 +121,6 @@ std::string format_duration(double seconds) {
 
 }  // namespace
 
-std::string session_cookie_name(std::string_view public_base_url) {
-    return public_base_url.starts_with("https://") ? "__Host-console" : "console";
-}
-
 struct console_pages::signed_in_request {
     storage::console_session_record session;
     core::principal who;
@@ -133,29 +129,13 @@ struct console_pages::signed_in_request {
 };
 
 console_pages::console_pages(console_dependencies deps, console_settings settings)
-    : deps_(std::move(deps)),
-      settings_(std::move(settings)),
-      cookie_name_(session_cookie_name(settings_.public_base_url)),
-      secure_cookie_(settings_.public_base_url.starts_with("https://")),
-      public_origin_(core::public_origin_of(settings_.public_base_url).value_or("")) {}
-
-storage::request_origin console_pages::origin_of(const http::request_context& ctx) const {
-    storage::request_origin o;
-    o.client_ip = http::client_address(ctx, settings_.trusted_proxies);
-    if (auto it = ctx.req.find(bh::field::user_agent); it != ctx.req.end()) o.user_agent = std::string(it->value());
-    o.request_id = ctx.request_id;
-    return o;
-}
+    : deps_(std::move(deps)), settings_(std::move(settings)), auth_(deps_.auth) {}
 
 http::response console_pages::sign_in_redirect() const {
     return see_other("/console/sign-in");
 }
 
 namespace {
-
-std::string csrf_token_for(std::string_view session_token, std::string_view session_id) {
-    return crypto::base64url_encode(crypto::hmac_sha256(session_token, "console-csrf:" + std::string(session_id)));
-}
 
 std::string csrf_input(std::string_view token) {
     return "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(token) + "\">";
@@ -187,10 +167,9 @@ http::response refusal_page(const boost::system::error_code& ec, std::string_vie
 }  // namespace
 
 std::optional<http::response> console_pages::refuse_cross_origin(const http::request_context& ctx) const {
-    const core::fetch_metadata request{ctx.req.method_string(), ctx.req["Sec-Fetch-Site"], ctx.req[bh::field::origin]};
-    const auto verdict = core::check_cross_origin(request, public_origin_);
-    if (verdict.allowed) return std::nullopt;
-    return page(403, "Refused", "", message_page_html("Refused", core::describe(verdict.reason)));
+    const auto refused = auth_.cross_origin_refusal(ctx);
+    if (!refused) return std::nullopt;
+    return page(403, "Refused", "", message_page_html("Refused", core::describe(*refused)));
 }
 
 boost::asio::awaitable<std::variant<console_pages::signed_in_request, http::response>> console_pages::signed_in(
@@ -199,18 +178,16 @@ boost::asio::awaitable<std::variant<console_pages::signed_in_request, http::resp
     if (changes_state) {
         if (auto refused = refuse_cross_origin(ctx)) co_return std::move(*refused);
     }
-    auto token = http::cookie_value(ctx.req, cookie_name_);
-    std::optional<storage::console_session_record> session;
-    if (token) session = co_await deps_.access.session_for(*token);
-    if (!session) co_return sign_in_redirect();
+    auto member = co_await auth_.member_of(ctx);
+    if (!member) co_return sign_in_redirect();
     signed_in_request r;
-    r.who = deps_.access.principal_of(*session);
-    r.csrf = csrf_token_for(*token, session->id);
-    r.nav = nav_html(*session, r.csrf, ctx.path);
-    r.session = std::move(*session);
+    r.who = member->who;
+    r.csrf = member->csrf;
+    r.nav = nav_html(member->session, r.csrf, ctx.path);
+    r.session = std::move(member->session);
     if (changes_state) {
         const auto form = http::decoded_fields(ctx.req.body());
-        if (!crypto::constant_time_equal(http::field_or_empty(form, "csrf"), r.csrf))
+        if (!auth_.csrf_matches(*member, http::field_or_empty(form, "csrf")))
             co_return page(403, "Form expired", r.nav,
                            message_page_html("This form has expired", "Nothing was changed. Go back, reload the page and try again."));
     }
@@ -238,15 +215,13 @@ boost::asio::awaitable<http::response> console_pages::setup_form(http::request_c
 boost::asio::awaitable<http::response> console_pages::setup(http::request_context& ctx) {
     if (auto refused = refuse_cross_origin(ctx)) co_return std::move(*refused);
     const std::string token(ctx.param("token"));
-    auto in = co_await deps_.access.redeem_setup_link(token, origin_of(ctx));
+    auto in = co_await deps_.access.redeem_setup_link(token, auth_.origin_of(ctx));
     if (!in) {
         co_return page(404, "Setup link not valid", "",
                        message_page_html("This link cannot be used", api::error_for(in.error()).message));
     }
     auto res = see_other("/console");
-    std::string cookie = cookie_name_ + "=" + in->token + "; Path=/; HttpOnly; SameSite=Lax";
-    if (secure_cookie_) cookie += "; Secure";
-    res.set(bh::field::set_cookie, cookie);
+    res.set(bh::field::set_cookie, auth_.session_cookie(in->token));
     co_return res;
 }
 
@@ -258,32 +233,18 @@ boost::asio::awaitable<http::response> console_pages::sign_in(http::request_cont
 }
 
 boost::asio::awaitable<http::response> console_pages::sign_out(http::request_context& ctx) {
-    auto token = http::cookie_value(ctx.req, cookie_name_);
     const auto form = http::decoded_fields(ctx.req.body());
-    if (token) {
-        auto session = co_await deps_.access.session_for(*token);
-        if (session && crypto::constant_time_equal(http::field_or_empty(form, "csrf"), csrf_token_for(*token, session->id)))
-            co_await deps_.access.sign_out(*token);
-    }
+    auto member = co_await auth_.member_of(ctx);
+    if (member && auth_.csrf_matches(*member, http::field_or_empty(form, "csrf")))
+        co_await deps_.access.sign_out(*http::cookie_value(ctx.req, auth_.cookie_name()));
     auto res = see_other("/console/sign-in");
-    std::string cookie = cookie_name_ + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
-    if (secure_cookie_) cookie += "; Secure";
-    res.set(bh::field::set_cookie, cookie);
+    res.set(bh::field::set_cookie, auth_.cleared_session_cookie());
     co_return res;
 }
 
 // ---- signed-in pages ----
 
 namespace {
-
-template <class T>
-T* request_or_answer(std::variant<T, http::response>& v, http::response& answer) {
-    if (auto* r = std::get_if<http::response>(&v)) {
-        answer = std::move(*r);
-        return nullptr;
-    }
-    return &std::get<T>(v);
-}
 
 // A number; with `href`, a link to the list it counts.
 std::string tile(std::string_view label, std::string_view value, std::string_view href = {}) {
@@ -316,7 +277,7 @@ std::string window_links(services::stats_window current) {
 boost::asio::awaitable<http::response> console_pages::dashboard(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, false);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     const auto query = http::decoded_fields(ctx.query);
     const auto range = http::field_or_empty(query, "range");
@@ -400,7 +361,7 @@ std::string member_action(std::string_view user_id, std::string_view csrf, std::
 boost::asio::awaitable<http::response> console_pages::users(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, false);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     const user_form empty;
     co_return co_await users_page(*me, 200, empty);
@@ -465,12 +426,12 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
 boost::asio::awaitable<http::response> console_pages::add_user(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, true);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     const auto fields = http::decoded_fields(ctx.req.body());
     user_form form{http::field_or_empty(fields, "email"), http::field_or_empty(fields, "name"),
                    http::field_or_empty(fields, "role"), "", ""};
-    auto added = co_await deps_.members.add(me->who, me->session.tenant_id, form.email, form.name, form.role, origin_of(ctx));
+    auto added = co_await deps_.members.add(me->who, me->session.tenant_id, form.email, form.name, form.role, auth_.origin_of(ctx));
     if (added) co_return see_other("/console/users");
     const auto e = api::error_for(added.error());
     form.error_field = std::string(field_of(added.error()));
@@ -481,7 +442,7 @@ boost::asio::awaitable<http::response> console_pages::add_user(http::request_con
 boost::asio::awaitable<http::response> console_pages::change_user(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, true);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     const auto fields = http::decoded_fields(ctx.req.body());
     const auto action = http::field_or_empty(fields, "action");
@@ -506,7 +467,7 @@ boost::asio::awaitable<http::response> console_pages::change_user(http::request_
         co_return co_await users_page(*me, 400, form);
     }
     auto changed = co_await deps_.members.change(me->who, me->session.tenant_id, std::string(ctx.param("user_id")), change,
-                                                 origin_of(ctx));
+                                                 auth_.origin_of(ctx));
     if (changed) co_return see_other("/console/users");
     const auto e = api::error_for(changed.error());
     form.error = e.message;
@@ -516,7 +477,7 @@ boost::asio::awaitable<http::response> console_pages::change_user(http::request_
 boost::asio::awaitable<http::response> console_pages::sessions(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, false);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     const auto mine = co_await deps_.access.own_sessions(me->who);
     std::string main = "<h1>Your sessions</h1><p>Sessions end after 30 minutes without activity and 12 hours after "
@@ -544,7 +505,7 @@ boost::asio::awaitable<http::response> console_pages::sessions(http::request_con
 boost::asio::awaitable<http::response> console_pages::end_session(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, true);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     auto ended = co_await deps_.access.end_own_session(me->who, std::string(ctx.param("session_id")));
     if (!ended) co_return refusal_page(ended.error(), me->nav);
@@ -599,7 +560,7 @@ std::string select_field(std::string_view id, std::string_view label, std::strin
 boost::asio::awaitable<http::response> console_pages::challenges(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, false);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     const auto q = http::decoded_fields(ctx.query);
     services::challenge_filter_text filter{http::field_or_empty(q, "status"), http::field_or_empty(q, "source"),
@@ -656,7 +617,7 @@ boost::asio::awaitable<http::response> console_pages::challenges(http::request_c
 boost::asio::awaitable<http::response> console_pages::challenge(http::request_context& ctx) {
     auto in = co_await signed_in(ctx, false);
     http::response answer;
-    auto* me = request_or_answer(in, answer);
+    auto* me = value_or_answer(in, answer);
     if (!me) co_return answer;
     auto found = co_await deps_.challenges.detail(me->who, me->session.tenant_id, std::string(ctx.param("challenge_id")));
     if (!found) co_return refusal_page(found.error(), me->nav);

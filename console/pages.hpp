@@ -10,6 +10,7 @@
 #include "app/services/console_access.hpp"
 #include "app/services/dashboard.hpp"
 #include "app/services/members.hpp"
+#include "console/console_auth.hpp"
 
 #include <optional>
 #include <variant>
@@ -26,16 +27,13 @@ struct console_settings {
 };
 
 struct console_dependencies {
+    console_auth& auth;
     services::console_access& access;
     services::members& members;
     services::dashboard& dashboard;
     services::challenge_views& challenges;
     core::clock_function clock;
 };
-
-// The cookie that carries a console session: "__Host-console" on https, "console" on plain http
-// (browsers refuse a __Host- cookie without Secure, and Secure needs https).
-std::string session_cookie_name(std::string_view public_base_url);
 
 class console_pages {
 public:
@@ -62,14 +60,11 @@ private:
     // state-changing request from another origin or without this session's form token).
     boost::asio::awaitable<std::variant<signed_in_request, http::response>> signed_in(http::request_context& ctx, bool changes_state);
     std::optional<http::response> refuse_cross_origin(const http::request_context& ctx) const;
-    storage::request_origin origin_of(const http::request_context& ctx) const;
     http::response sign_in_redirect() const;
 
     console_dependencies deps_;
     console_settings settings_;
-    std::string cookie_name_;
-    bool secure_cookie_;
-    std::string public_origin_;
+    console_auth& auth_;
 };
 
 }  // namespace chal::console

@@ -14,8 +14,9 @@ http::handler bind(Api& api, boost::asio::awaitable<http::response> (Api::*fn)(h
 
 http::router make_router(
     api::challenge_api& challenges, api::ops_api& ops, api::verification_pages& pages, slack_app::ingress& slack,
-    slack_app::oauth_install& install, console::static_assets& console_assets, console::console_pages& console
+    slack_app::oauth_install& install, console::static_assets& console_assets, console::console_pages& console, console::admin_api& admin
 ) {
+    using console::admin_api;
     using console::console_pages;
     using api::challenge_api;
     using api::ops_api;
@@ -26,6 +27,15 @@ http::router make_router(
         {verb::get, "/api/v1/challenges/{challenge_id}", "challenges.get", bind(challenges, &challenge_api::get)},
         {verb::post, "/api/v1/challenges/{challenge_id}/cancel", "challenges.cancel",
          bind(challenges, &challenge_api::cancel)},
+        // The console's resources as JSON, for a console session (console/admin_api.hpp).
+        {verb::get, "/api/v1/users", "admin.users.list", bind(admin, &admin_api::list_users)},
+        {verb::post, "/api/v1/users", "admin.users.add", bind(admin, &admin_api::add_user)},
+        {verb::get, "/api/v1/users/{user_id}", "admin.users.get", bind(admin, &admin_api::get_user)},
+        {verb::patch, "/api/v1/users/{user_id}", "admin.users.update", bind(admin, &admin_api::update_user)},
+        {verb::delete_, "/api/v1/users/{user_id}", "admin.users.remove", bind(admin, &admin_api::remove_user)},
+        {verb::get, "/api/v1/sessions", "admin.sessions.list", bind(admin, &admin_api::list_sessions)},
+        {verb::delete_, "/api/v1/sessions/{session_id}", "admin.sessions.end", bind(admin, &admin_api::end_session)},
+        {verb::get, "/api/v1/stats/challenges", "admin.stats.challenges", bind(admin, &admin_api::challenge_stats)},
         {verb::get, "/api/v1/openapi.json", "openapi", bind(ops, &ops_api::openapi)},
         {verb::get, "/healthz", "healthz", bind(ops, &ops_api::healthz)},
         {verb::get, "/favicon.ico", "favicon", bind(ops, &ops_api::favicon)},

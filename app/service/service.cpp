@@ -130,7 +130,9 @@ struct service::parts {
     services::members members;
     services::dashboard dashboard;
     services::challenge_views challenge_views;
+    console::console_auth console_auth;
     console::console_pages console;
+    console::admin_api admin_api;
     http::server server;
     asio::steady_timer shutdown_signal;
 
@@ -185,10 +187,12 @@ struct service::parts {
           members(console_store, clock),
           dashboard(stats, clock),
           challenge_views(challenges, deliveries, clock),
-          console(console::console_dependencies{console_access, members, dashboard, challenge_views, clock},
+          console_auth(console_access, config.verification.public_base_url, config.verification.trusted_proxies),
+          console(console::console_dependencies{console_auth, console_access, members, dashboard, challenge_views, clock},
                   console::console_settings{config.verification.public_base_url, config.verification.trusted_proxies}),
+          admin_api(console::admin_api_dependencies{console_auth, console_access, members, dashboard}),
           server(io.get_executor(), config.server,
-                 make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets, console), hooks()),
+                 make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets, console, admin_api), hooks()),
           shutdown_signal(io.get_executor()) {}
 
     // A commit may have queued a callback or a Slack card update.

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { freePort, waitFor as waitUntil } from '../e2e_node/live_helpers.mjs';
+import { loadValidator } from '../e2e_node/openapi_validator.mjs';
 import { launchChromium, startServer, stopChild } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -424,6 +425,84 @@ test('every console route answers each role exactly as the permission table says
     assert.equal(theirs.status, 404, `ending another member's session as ${role}`);
   }
   assert.equal(psql(`SELECT count(*) FROM console_sessions WHERE id = '${targetSession}' AND ended_at IS NULL`), '1');
+});
+
+test('the JSON API serves the same users, sessions and stats to a console session, as api/openapi.json describes', async () => {
+  const validate = await loadValidator(path.join(here, '..', '..', 'api', 'openapi.json'));
+  const owner = await sessionOf('json-owner@acme.example', 'owner');
+  const viewer = await sessionOf('json-viewer@acme.example', 'viewer');
+  const call = async (s, method, route, body, extra = {}) => {
+    const headers = { ...(s ? { Cookie: s.cookie } : {}), ...extra };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${base}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  };
+  const checked = (method, template, res) => {
+    const verdict = validate(method, template, res.status, res.json);
+    assert.ok(verdict.ok, `${method} ${template} ${res.status}: ${JSON.stringify(verdict.errors)} ${JSON.stringify(res.json)}`);
+    return res;
+  };
+  const write = (s) => ({ 'X-CSRF-Token': s.csrf });
+
+  const listed = checked('GET', '/api/v1/users', await call(owner, 'GET', '/api/v1/users'));
+  assert.equal(listed.status, 200);
+  assert.ok(listed.json.users.some((u) => u.email === 'json-owner@acme.example' && u.role === 'owner'));
+
+  assert.equal((await call(owner, 'POST', '/api/v1/users', { email: 'api-made@acme.example' })).status, 403, 'no X-CSRF-Token');
+  const bad = checked('POST', '/api/v1/users', await call(owner, 'POST', '/api/v1/users', { email: 'nope' }, write(owner)));
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.error, /email/);
+  const wrongType = await call(owner, 'POST', '/api/v1/users', { email: 7 }, write(owner));
+  assert.equal(wrongType.status, 400);
+  const added = checked('POST', '/api/v1/users', await call(owner, 'POST', '/api/v1/users',
+    { email: 'api-made@acme.example', name: 'Api Made', role: 'analyst' }, write(owner)));
+  assert.equal(added.status, 201);
+  assert.equal(added.json.role, 'analyst');
+  const id = added.json.user_id;
+  const again = checked('POST', '/api/v1/users', await call(owner, 'POST', '/api/v1/users', { email: 'api-made@acme.example' }, write(owner)));
+  assert.equal(again.status, 409);
+
+  const got = checked('GET', '/api/v1/users/{user_id}', await call(owner, 'GET', `/api/v1/users/${id}`));
+  assert.equal(got.json.name, 'Api Made');
+  const both = await call(owner, 'PATCH', `/api/v1/users/${id}`, { role: 'viewer', status: 'suspended' }, write(owner));
+  assert.equal(both.status, 400);
+  const demoted = checked('PATCH', '/api/v1/users/{user_id}', await call(owner, 'PATCH', `/api/v1/users/${id}`, { role: 'viewer' }, write(owner)));
+  assert.equal(demoted.json.role, 'viewer');
+  const suspended = checked('PATCH', '/api/v1/users/{user_id}', await call(owner, 'PATCH', `/api/v1/users/${id}`, { status: 'suspended' }, write(owner)));
+  assert.equal(suspended.json.status, 'suspended');
+  const crossOrigin = await call(owner, 'PATCH', `/api/v1/users/${id}`, { status: 'active' },
+    { ...write(owner), 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' });
+  assert.equal(crossOrigin.status, 403);
+  const ownerId = listed.json.users.find((u) => u.email === 'json-owner@acme.example').user_id;
+  const self = checked('PATCH', '/api/v1/users/{user_id}', await call(owner, 'PATCH', `/api/v1/users/${ownerId}`, { status: 'suspended' }, write(owner)));
+  assert.equal(self.status, 409, 'nobody suspends themselves');
+
+  const forViewer = checked('GET', '/api/v1/users', await call(viewer, 'GET', '/api/v1/users'));
+  assert.equal(forViewer.status, 403);
+  const anonymous = checked('GET', '/api/v1/users', await call(null, 'GET', '/api/v1/users'));
+  assert.equal(anonymous.status, 401);
+
+  const other = JSON.parse(cli(['tenant', 'create', '--name', 'Json Other', '--owner-email', 'stranger@other.example', '--json']).trim().split('\n').pop());
+  await fetch(other.setup_url, { method: 'POST', redirect: 'manual', headers: { Origin: base } });
+  const strangerId = psql(`SELECT id FROM console_users WHERE email = 'stranger@other.example'`);
+  const foreign = checked('GET', '/api/v1/users/{user_id}', await call(owner, 'GET', `/api/v1/users/${strangerId}`));
+  assert.equal(foreign.status, 404, "another tenant's member is not found");
+
+  const removed = await call(owner, 'DELETE', `/api/v1/users/${id}`, undefined, write(owner));
+  assert.equal(removed.status, 204);
+  assert.equal((await call(owner, 'GET', `/api/v1/users/${id}`)).status, 404);
+
+  const sessions = checked('GET', '/api/v1/sessions', await call(owner, 'GET', '/api/v1/sessions'));
+  assert.equal(sessions.json.sessions.filter((x) => x.current).length, 1);
+  const stats = checked('GET', '/api/v1/stats/challenges', await call(viewer, 'GET', '/api/v1/stats/challenges?window=30d'));
+  assert.equal(stats.status, 200);
+  assert.equal(stats.json.window, '30d');
+  assert.equal(stats.json.total, Number(psql(`SELECT count(*) FROM challenges WHERE tenant_id = '${tenantId}'`)));
+  assert.equal((await call(viewer, 'GET', '/api/v1/stats/challenges?window=1y')).status, 400);
+  const current = sessions.json.sessions.find((x) => x.current).session_id;
+  assert.equal((await call(owner, 'DELETE', `/api/v1/sessions/${current}`, undefined, write(owner))).status, 204);
+  assert.equal((await call(owner, 'GET', '/api/v1/sessions')).status, 401, 'the ended session opens nothing');
 });
 
 test('the keyboard alone reaches the skip link, the navigation and the forms, with visible focus', async () => {
