@@ -147,6 +147,8 @@ std::string nav_html(const storage::console_session_record& s, std::string_view 
     for (const auto& [href, label] : {std::pair{"/console", "Dashboard"}, std::pair{"/console/challenges", "Challenges"},
                                       std::pair{"/console/users", "Users"},
                                       std::pair{"/console/sessions", "Your sessions"}}) {
+        // Only what the member's role opens (the pages check again).
+        if (std::string_view(href) == "/console/users" && !core::role_grants(s.role, core::permission::view_members)) continue;
         out += "<li><a href=\"" + std::string(href) + "\"" + (current_path == href ? " aria-current=\"page\"" : "") + ">" +
                label + "</a></li>";
     }
@@ -257,8 +259,22 @@ std::string tile(std::string_view label, std::string_view value, std::string_vie
 proportion_bar proportion_of(std::string id, std::string title, const std::map<std::string, std::int64_t>& counts,
                              std::string (*label)(std::string_view)) {
     proportion_bar chart{std::move(id), std::move(title), {}};
-    for (const auto& [key, count] : counts) chart.categories.push_back({{key, label(key)}, count});
+    for (const auto& [key, count] : counts) {
+        std::string css_key = key;  // the chart's class names take [a-z0-9-]
+        for (auto& ch : css_key)
+            if (ch == '_') ch = '-';
+        chart.categories.push_back({{css_key, label(key)}, count});
+    }
     return chart;
+}
+
+std::string_view window_title(services::stats_window w) {
+    switch (w) {
+        case services::stats_window::day: return "last 24 hours";
+        case services::stats_window::week: return "last 7 days";
+        case services::stats_window::month: return "last 30 days";
+    }
+    return "";
 }
 
 std::string window_links(services::stats_window current) {
@@ -296,6 +312,14 @@ boost::asio::awaitable<http::response> console_pages::dashboard(http::request_co
     main += tile("Median time to verify",
                  overview->median_seconds_to_verify ? format_duration(*overview->median_seconds_to_verify) : "—");
     main += "</ul>";
+    stacked_bar_chart per_day{"per-day", "Challenges per day (UTC), " + std::string(window_title(*window)), {}, {}};
+    for (const auto* s : {"verified", "failed", "expired", "in-progress", "initiated"}) per_day.series.push_back({s, status_label(s)});
+    for (const auto& [day, counts] : overview->by_day) {
+        day_counts bar{day.substr(5), {}};
+        for (const auto& series : per_day.series) bar.counts.push_back(counts.at(series.key));
+        per_day.days.push_back(std::move(bar));
+    }
+    main += render_stacked_bar_chart(per_day);
     main += render_proportion_bar(proportion_of("by-source", "Challenges by source", overview->by_source, source_label));
     main += render_proportion_bar(
         proportion_of("by-auth-method", "Verified challenges by sign-in method", overview->by_auth_method, auth_method_label)

@@ -21,8 +21,16 @@ struct challenge_count {
     std::int64_t count = 0;
 };
 
+// How many challenges created on one UTC day ended up (so far) in one observed status.
+struct daily_count {
+    std::string day;  // YYYY-MM-DD
+    std::string status;
+    std::int64_t count = 0;
+};
+
 struct challenge_window_stats {
     std::vector<challenge_count> counts;
+    std::vector<daily_count> days;
     std::optional<double> median_seconds_to_verify;
 };
 

@@ -1,5 +1,6 @@
 #include "app/services/dashboard.hpp"
 
+#include "app/core/time.hpp"
 #include "app/crypto/crypto.hpp"
 
 namespace chal::services {
@@ -52,6 +53,17 @@ boost::asio::awaitable<core::result<challenge_overview>> dashboard::overview(
         out.by_source[c.origin] += c.count;
         if (c.status == "verified" && !c.auth_method.empty()) out.by_auth_method[c.auth_method] += c.count;
         out.total += c.count;
+    }
+    // Every day of the window gets a bar, quiet ones too.
+    for (auto day = std::chrono::floor<std::chrono::days>(out.since); day <= std::chrono::floor<std::chrono::days>(now);
+         day += std::chrono::days{1}) {
+        std::map<std::string, std::int64_t> zero;
+        for (const auto& [status, _] : out.by_status) zero[status] = 0;
+        out.by_day.emplace_back(core::format_rfc3339(day).substr(0, 10), std::move(zero));
+    }
+    for (const auto& d : stats.days) {
+        for (auto& [day, counts] : out.by_day)
+            if (day == d.day) counts[d.status] += d.count;
     }
     const auto finished = out.by_status["verified"] + out.by_status["failed"] + out.by_status["expired"];
     if (finished > 0) out.success_rate = static_cast<double>(out.by_status["verified"]) / static_cast<double>(finished);

@@ -8,6 +8,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <map>
+#include <utility>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -23,6 +25,8 @@ struct challenge_overview {
     std::map<std::string, std::int64_t> by_status;  // every status, zero included
     std::map<std::string, std::int64_t> by_source;  // every origin, zero included
     std::map<std::string, std::int64_t> by_auth_method;  // oidc, saml, none (verified ones)
+    // Per UTC day of the window, oldest first: counts by status (every status, zero included).
+    std::vector<std::pair<std::string, std::map<std::string, std::int64_t>>> by_day;
     std::int64_t total = 0;
     std::optional<double> success_rate;  // verified / finished (verified, failed, expired)
     std::optional<double> median_seconds_to_verify;

@@ -323,6 +323,10 @@ test('the dashboard counts what happened and each number opens the list behind i
 
   const context = await watchedContext();
   const page = await signInWith(context, setupLink('viewer@acme.example', 'viewer'));
+  await assertAccessible(page, 'dashboard-with-challenges');
+  const chart = page.getByRole('img', { name: /Challenges per day/ });
+  assert.equal(await chart.count(), 1, 'the day-by-day chart is an image with a name');
+  assert.match(await page.locator('figure').first().textContent(), /Initiated/);
   const total = page.locator('a.stat').filter({ hasText: 'Total' });
   assert.match(await total.textContent(), /Total\s*3/);
   assert.match(await page.locator('a.stat').filter({ hasText: 'Failed' }).textContent(), /Failed\s*1/);
