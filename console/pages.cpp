@@ -93,23 +93,12 @@ http::response page(unsigned status, std::string_view title, std::string_view na
     return res;
 }
 
-http::response see_other(std::string_view location) {
-    http::response res{bh::status::see_other, 11};
-    res.set(bh::field::location, location);
-    api::add_security_headers(res);
-    return res;
-}
-
 std::string field_error_html(std::string_view id, std::string_view message) {
     return "<p class=\"field-error\" id=\"" + std::string(id) + "-error\">" + html_escape(message) + "</p>";
 }
 
 std::string message_page_html(std::string_view heading, std::string_view text) {
     return "<h1>" + html_escape(heading) + "</h1><p>" + html_escape(text) + "</p>";
-}
-
-std::string format_count(std::int64_t n) {
-    return std::to_string(n);
 }
 
 std::string format_duration(double seconds) {
@@ -128,11 +117,10 @@ struct console_pages::signed_in_request {
     std::string nav;   // the page header for this member
 };
 
-console_pages::console_pages(console_dependencies deps, console_settings settings)
-    : deps_(std::move(deps)), settings_(std::move(settings)), auth_(deps_.auth) {}
+console_pages::console_pages(console_dependencies deps) : deps_(std::move(deps)), auth_(deps_.auth) {}
 
 http::response console_pages::sign_in_redirect() const {
-    return see_other("/console/sign-in");
+    return api::redirect_response("/console/sign-in");
 }
 
 namespace {
@@ -222,7 +210,7 @@ boost::asio::awaitable<http::response> console_pages::setup(http::request_contex
         co_return page(404, "Setup link not valid", "",
                        message_page_html("This link cannot be used", api::error_for(in.error()).message));
     }
-    auto res = see_other("/console");
+    auto res = api::redirect_response("/console");
     res.set(bh::field::set_cookie, auth_.session_cookie(in->token));
     co_return res;
 }
@@ -239,7 +227,7 @@ boost::asio::awaitable<http::response> console_pages::sign_out(http::request_con
     auto member = co_await auth_.member_of(ctx);
     if (member && auth_.csrf_matches(*member, http::field_or_empty(form, "csrf")))
         co_await deps_.access.sign_out(*http::cookie_value(ctx.req, auth_.cookie_name()));
-    auto res = see_other("/console/sign-in");
+    auto res = api::redirect_response("/console/sign-in");
     res.set(bh::field::set_cookie, auth_.cleared_session_cookie());
     co_return res;
 }
@@ -305,9 +293,9 @@ boost::asio::awaitable<http::response> console_pages::dashboard(http::request_co
     std::string main = "<h1>Dashboard</h1>" + window_links(*window);
     main += "<h2>Challenges</h2><ul class=\"stats\">";
     const auto since = "/console/challenges?from=" + http::url_component(core::format_rfc3339(overview->since));
-    main += tile("Total", format_count(overview->total), since);
+    main += tile("Total", std::to_string(overview->total), since);
     for (const auto* s : {"verified", "failed", "expired", "in-progress", "initiated"})
-        main += tile(status_label(s), format_count(overview->by_status.at(s)), since + "&status=" + s);
+        main += tile(status_label(s), std::to_string(overview->by_status.at(s)), since + "&status=" + s);
     main += tile("Success rate", overview->success_rate ? std::to_string(static_cast<int>(*overview->success_rate * 100 + 0.5)) + "%" : "—");
     main += tile("Median time to verify",
                  overview->median_seconds_to_verify ? format_duration(*overview->median_seconds_to_verify) : "—");
@@ -456,7 +444,7 @@ boost::asio::awaitable<http::response> console_pages::add_user(http::request_con
     user_form form{http::field_or_empty(fields, "email"), http::field_or_empty(fields, "name"),
                    http::field_or_empty(fields, "role"), "", ""};
     auto added = co_await deps_.members.add(me->who, me->session.tenant_id, form.email, form.name, form.role, auth_.origin_of(ctx));
-    if (added) co_return see_other("/console/users");
+    if (added) co_return api::redirect_response("/console/users");
     const auto e = api::error_for(added.error());
     form.error_field = std::string(field_of(added.error()));
     form.error = e.message;
@@ -492,7 +480,7 @@ boost::asio::awaitable<http::response> console_pages::change_user(http::request_
     }
     auto changed = co_await deps_.members.change(me->who, me->session.tenant_id, std::string(ctx.param("user_id")), change,
                                                  auth_.origin_of(ctx));
-    if (changed) co_return see_other("/console/users");
+    if (changed) co_return api::redirect_response("/console/users");
     const auto e = api::error_for(changed.error());
     form.error = e.message;
     co_return co_await users_page(*me, e.status, form);
@@ -533,7 +521,7 @@ boost::asio::awaitable<http::response> console_pages::end_session(http::request_
     if (!me) co_return answer;
     auto ended = co_await deps_.access.end_own_session(me->who, std::string(ctx.param("session_id")));
     if (!ended) co_return refusal_page(ended.error(), me->nav);
-    co_return see_other("/console/sessions");
+    co_return api::redirect_response("/console/sessions");
 }
 
 // ---- challenges ----

@@ -1,5 +1,5 @@
-// The console's HTML front door: signing in with a setup link, the dashboard, the Users page and
-// a member's own sessions. Every handler parses the request, calls one application service
+// The console's HTML front door: signing in with a setup link, the dashboard, the challenge list
+// and detail, the Users page and a member's own sessions. Every handler parses the request, calls one application service
 // (app/services) and renders its answer; no rule is decided here. Every page works without
 // JavaScript (forms and Post/Redirect/Get); htmx only enhances.
 #pragma once
@@ -19,13 +19,6 @@
 
 namespace chal::console {
 
-struct console_settings {
-    // The origin people reach the console at (scheme://host[:port]); non-GET requests from any
-    // other origin are refused, and the session cookie is __Host- and Secure when it is https.
-    std::string public_base_url = "http://127.0.0.1:8080";
-    std::vector<std::string> trusted_proxies;
-};
-
 struct console_dependencies {
     console_auth& auth;
     services::console_access& access;
@@ -38,7 +31,7 @@ struct console_dependencies {
 class console_pages {
 public:
     struct signed_in_request;
-    console_pages(console_dependencies deps, console_settings settings);
+    explicit console_pages(console_dependencies deps);
 
     boost::asio::awaitable<http::response> setup_form(http::request_context& ctx);  // GET /console/setup/{token}
     boost::asio::awaitable<http::response> setup(http::request_context& ctx);       // POST /console/setup/{token}
@@ -63,7 +56,6 @@ private:
     http::response sign_in_redirect() const;
 
     console_dependencies deps_;
-    console_settings settings_;
     console_auth& auth_;
 };
 
