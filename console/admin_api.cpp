@@ -18,6 +18,12 @@ http::response json_ok(unsigned status, const json::value& body) {
     return api::json_response(status, json::serialize(body));
 }
 
+http::response no_content() {
+    http::response res{boost::beast::http::status::no_content, 11};
+    res.set(boost::beast::http::field::cache_control, "no-store");
+    return res;
+}
+
 http::response error_of(const boost::system::error_code& ec) {
     return api::error_response(api::error_for(ec));
 }
@@ -166,9 +172,7 @@ boost::asio::awaitable<http::response> admin_api::remove_user(http::request_cont
                                                  {core::membership_change::kind::remove},
                                                  deps_.auth.origin_of(ctx));
     if (!removed) co_return error_of(removed.error());
-    http::response res{boost::beast::http::status::no_content, 11};
-    res.set(boost::beast::http::field::cache_control, "no-store");
-    co_return res;
+    co_return no_content();
 }
 
 boost::asio::awaitable<http::response> admin_api::list_sessions(http::request_context& ctx) {
@@ -189,9 +193,7 @@ boost::asio::awaitable<http::response> admin_api::end_session(http::request_cont
     if (!me) co_return answer;
     auto ended = co_await deps_.access.end_own_session(me->who, std::string(ctx.param("session_id")));
     if (!ended) co_return error_of(ended.error());
-    http::response res{boost::beast::http::status::no_content, 11};
-    res.set(boost::beast::http::field::cache_control, "no-store");
-    co_return res;
+    co_return no_content();
 }
 
 boost::asio::awaitable<http::response> admin_api::challenge_stats(http::request_context& ctx) {
