@@ -77,9 +77,9 @@ api_error error_for(core::errc e) {
             return {404, "This setup link is unknown, was already used or has expired; ask your operator for a new one"};
         case errc::fresh_login_required: return {401, "Sign in again to do this (a recent sign-in is required)"};
         case errc::invalid_filter:
-            return {400, "Filters: status is initiated, in-progress, verified, failed or expired; source is slack_command, "
-                         "slack_api, webhook_api, console or mcp; from and to are dates like 2026-12-04; cursor comes "
-                         "from the previous page"};
+            return {400, "A filter is not valid: status is initiated, in-progress, verified, failed or expired; source is "
+                         "slack_command, slack_api, webhook_api, console or mcp; outcome is success, denied or failed; "
+                         "from and to are dates like 2026-12-04; cursor comes from the previous page"};
     }
     return {500, "Internal server error"};
 }

@@ -5,6 +5,7 @@
 #include "app/http/request_fields.hpp"
 
 #include <boost/beast/http/status.hpp>
+#include <charconv>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -194,6 +195,44 @@ boost::asio::awaitable<http::response> admin_api::end_session(http::request_cont
     auto ended = co_await deps_.access.end_own_session(me->who, std::string(ctx.param("session_id")));
     if (!ended) co_return error_of(ended.error());
     co_return no_content();
+}
+
+boost::asio::awaitable<http::response> admin_api::audit_events(http::request_context& ctx) {
+    auto in = co_await caller(ctx, false);
+    http::response answer;
+    auto* me = value_or_answer(in, answer);
+    if (!me) co_return answer;
+    const auto q = http::decoded_fields(ctx.query);
+    int limit = 100;
+    if (const auto text = http::field_or_empty(q, "limit"); !text.empty()) {
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+        if (ec != std::errc{} || end != text.data() + text.size() || limit < 1 || limit > 500)
+            co_return api::error_response(400, "limit must be an integer from 1 to 500");
+    }
+    services::audit_filter_text filter{http::field_or_empty(q, "actor"), http::field_or_empty(q, "action"),
+                                       http::field_or_empty(q, "outcome"), http::field_or_empty(q, "from"),
+                                       http::field_or_empty(q, "to"), http::field_or_empty(q, "cursor")};
+    auto listed = co_await deps_.audit.list(me->who, me->session.tenant_id, filter, limit);
+    if (!listed) co_return error_of(listed.error());
+    const auto optional_text = [](const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); };
+    json::array events;
+    for (const auto& e : listed->entries) {
+        json::value detail = nullptr;
+        if (e.detail_json) {
+            boost::system::error_code ec;
+            detail = json::parse(*e.detail_json, ec);
+            if (ec) detail = nullptr;
+        }
+        events.push_back(json::object{{"id", std::to_string(e.id)}, {"at", core::format_rfc3339(e.at)}, {"actor", e.actor},
+                                      {"action", e.action}, {"challenge_id", optional_text(e.challenge_id)},
+                                      {"target_type", optional_text(e.target_type)}, {"target_id", optional_text(e.target_id)},
+                                      {"outcome", e.outcome}, {"status_before", optional_text(e.status_before)},
+                                      {"status_after", optional_text(e.status_after)}, {"client_ip", optional_text(e.client_ip)},
+                                      {"user_agent", optional_text(e.user_agent)}, {"request_id", optional_text(e.request_id)},
+                                      {"detail", std::move(detail)}});
+    }
+    co_return json_ok(200, json::object{{"events", std::move(events)},
+                                        {"next_cursor", listed->next_cursor ? json::value(*listed->next_cursor) : json::value(nullptr)}});
 }
 
 boost::asio::awaitable<http::response> admin_api::challenge_stats(http::request_context& ctx) {

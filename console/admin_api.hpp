@@ -5,6 +5,7 @@
 #pragma once
 
 #include "app/http/handler.hpp"
+#include "app/services/audit_log.hpp"
 #include "app/services/dashboard.hpp"
 #include "app/services/members.hpp"
 #include "console/console_auth.hpp"
@@ -16,6 +17,7 @@ struct admin_api_dependencies {
     services::console_access& access;
     services::members& members;
     services::dashboard& dashboard;
+    services::audit_log& audit;
 };
 
 class admin_api {
@@ -30,6 +32,7 @@ public:
     boost::asio::awaitable<http::response> list_sessions(http::request_context& ctx);  // GET /api/v1/sessions
     boost::asio::awaitable<http::response> end_session(http::request_context& ctx);    // DELETE /api/v1/sessions/{session_id}
     boost::asio::awaitable<http::response> challenge_stats(http::request_context& ctx);  // GET /api/v1/stats/challenges
+    boost::asio::awaitable<http::response> audit_events(http::request_context& ctx);     // GET /api/v1/audit-events
 
 private:
     // The member behind the request, or the refusal to answer with.

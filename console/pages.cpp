@@ -5,6 +5,7 @@
 #include "app/core/cross_origin.hpp"
 #include "app/crypto/crypto.hpp"
 #include "app/http/request_fields.hpp"
+#include "app/services/audit_log.hpp"
 #include "app/services/challenge_views.hpp"
 #include "console/charts.hpp"
 #include "console/static_assets.hpp"
@@ -133,10 +134,11 @@ std::string nav_html(const storage::console_session_record& s, std::string_view 
     std::string out = "<header class=\"site-header\"><a class=\"brand\" href=\"/console\">Challenge</a>"
                       "<nav class=\"site-nav\" aria-label=\"Console\"><ul>";
     for (const auto& [href, label] : {std::pair{"/console", "Dashboard"}, std::pair{"/console/challenges", "Challenges"},
-                                      std::pair{"/console/users", "Users"},
+                                      std::pair{"/console/users", "Users"}, std::pair{"/console/audit", "Audit log"},
                                       std::pair{"/console/sessions", "Your sessions"}}) {
         // Only what the member's role opens (the pages check again).
         if (std::string_view(href) == "/console/users" && !core::role_grants(s.role, core::permission::view_members)) continue;
+        if (std::string_view(href) == "/console/audit" && !core::role_grants(s.role, core::permission::view_audit)) continue;
         out += "<li><a href=\"" + std::string(href) + "\"" + (current_path == href ? " aria-current=\"page\"" : "") + ">" +
                label + "</a></li>";
     }
@@ -679,6 +681,64 @@ boost::asio::awaitable<http::response> console_pages::challenge(http::request_co
         main += "</tbody></table></div>";
     }
     co_return page(200, "Challenge", me->nav, main);
+}
+
+// ---- audit log ----
+
+boost::asio::awaitable<http::response> console_pages::audit(http::request_context& ctx) {
+    auto in = co_await signed_in(ctx, false);
+    http::response answer;
+    auto* me = value_or_answer(in, answer);
+    if (!me) co_return answer;
+    const auto q = http::decoded_fields(ctx.query);
+    services::audit_filter_text filter{http::field_or_empty(q, "actor"), http::field_or_empty(q, "action"),
+                                       http::field_or_empty(q, "outcome"), http::field_or_empty(q, "from"),
+                                       http::field_or_empty(q, "to"), http::field_or_empty(q, "cursor")};
+    auto listed = co_await deps_.audit.list(me->who, me->session.tenant_id, filter, 100);
+    if (!listed && listed.error() != core::errc::invalid_filter) co_return refusal_page(listed.error(), me->nav);
+    std::string main = "<h1>Audit log</h1><form method=\"get\" action=\"/console/audit\" class=\"toolbar\" role=\"search\" "
+                       "aria-label=\"Filter the audit log\">";
+    const auto input = [](std::string_view id, std::string_view label, std::string_view value) {
+        return "<p class=\"field\"><label for=\"" + std::string(id) + "\">" + html_escape(label) + "</label> <input id=\"" +
+               std::string(id) + "\" name=\"" + std::string(id) + "\" type=\"text\" value=\"" + html_escape(value) + "\"></p>";
+    };
+    main += input("actor", "Actor (e.g. cli, user:<id>)", filter.actor);
+    main += input("action", "Action (e.g. member.)", filter.action);
+    main += select_field("outcome", "Outcome", filter.outcome, {{"success", "Success"}, {"denied", "Denied"}, {"failed", "Failed"}});
+    main += input("from", "From (YYYY-MM-DD)", filter.from);
+    main += input("to", "To (YYYY-MM-DD)", filter.to);
+    main += "<p><button type=\"submit\">Filter</button> <a href=\"/console/audit\">Clear</a></p></form>";
+    if (!listed) {
+        const auto e = api::error_for(listed.error());
+        main += "<p class=\"error-summary\" role=\"alert\">" + html_escape(e.message) + "</p>";
+        co_return page(e.status, "Audit log", me->nav, main);
+    }
+    main += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"audit-caption\"><table>"
+            "<caption id=\"audit-caption\">Newest first</caption><thead><tr><th scope=\"col\">When</th>"
+            "<th scope=\"col\">Actor</th><th scope=\"col\">Action</th><th scope=\"col\">Target</th>"
+            "<th scope=\"col\">Outcome</th><th scope=\"col\">From</th><th scope=\"col\">Details</th></tr></thead><tbody>";
+    for (const auto& e : listed->entries) {
+        std::string target;
+        if (e.challenge_id) target = "<a href=\"/console/challenges/" + html_escape(*e.challenge_id) + "\">challenge</a>";
+        else if (e.target_type) target = html_escape(*e.target_type) + " " + html_escape(e.target_id.value_or(""));
+        std::string details;
+        if (e.status_before || e.status_after)
+            details = html_escape(e.status_before.value_or("—")) + " → " + html_escape(e.status_after.value_or("—"));
+        if (e.detail_json) details += (details.empty() ? "" : " ") + std::string("<code>") + html_escape(*e.detail_json) + "</code>";
+        main += "<tr><td>" + time_cell(e.at) + "</td><td>" + html_escape(e.actor) + "</td><td>" + html_escape(e.action) +
+                "</td><td>" + target + "</td><td>" + html_escape(e.outcome) + "</td><td>" + html_escape(e.client_ip.value_or("")) +
+                "</td><td>" + details + "</td></tr>";
+    }
+    main += "</tbody></table></div>";
+    if (listed->next_cursor) {
+        std::string next = "/console/audit?cursor=" + *listed->next_cursor;
+        for (const auto& [name, value] : {std::pair{"actor", filter.actor}, std::pair{"action", filter.action},
+                                          std::pair{"outcome", filter.outcome}, std::pair{"from", filter.from},
+                                          std::pair{"to", filter.to}})
+            if (!value.empty()) next += "&" + std::string(name) + "=" + http::url_component(value);
+        main += "<nav class=\"pagination\" aria-label=\"Pages\"><a href=\"" + html_escape(next) + "\" rel=\"next\">Older events</a></nav>";
+    }
+    co_return page(200, "Audit log", me->nav, main);
 }
 
 }  // namespace chal::console

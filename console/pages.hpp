@@ -6,6 +6,7 @@
 
 #include "app/core/time.hpp"
 #include "app/http/handler.hpp"
+#include "app/services/audit_log.hpp"
 #include "app/services/challenge_views.hpp"
 #include "app/services/console_access.hpp"
 #include "app/services/dashboard.hpp"
@@ -25,6 +26,7 @@ struct console_dependencies {
     services::members& members;
     services::dashboard& dashboard;
     services::challenge_views& challenges;
+    services::audit_log& audit;
     core::clock_function clock;
 };
 
@@ -43,6 +45,7 @@ public:
     boost::asio::awaitable<http::response> users(http::request_context& ctx);       // GET /console/users
     boost::asio::awaitable<http::response> add_user(http::request_context& ctx);    // POST /console/users
     boost::asio::awaitable<http::response> change_user(http::request_context& ctx); // POST /console/users/{user_id}
+    boost::asio::awaitable<http::response> audit(http::request_context& ctx);       // GET /console/audit
     boost::asio::awaitable<http::response> sessions(http::request_context& ctx);    // GET /console/sessions
     boost::asio::awaitable<http::response> end_session(http::request_context& ctx); // POST /console/sessions/{session_id}/end
 

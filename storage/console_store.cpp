@@ -115,6 +115,18 @@ constexpr pg::query delete_membership{"delete_membership", R"sql(
     WITH identities AS (DELETE FROM console_identities WHERE tenant_id = $1 AND user_id = $2)
     DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2)sql"};
 
+// Newest first over audit_events_by_tenant; the action filter is a prefix ("member." finds all).
+constexpr pg::query select_audit_page{"select_audit_page", R"sql(
+    SELECT id, at, actor, action, challenge_id, target_type, target_id, outcome, status_before, status_after,
+           client_ip, user_agent, request_id, detail::text
+    FROM audit_events
+    WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id < $2)
+      AND ($3::text IS NULL OR actor = $3)
+      AND ($4::text IS NULL OR starts_with(action, $4))
+      AND ($5::text IS NULL OR outcome = $5)
+      AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)
+    ORDER BY id DESC LIMIT $8)sql"};
+
 core::role role_from(const std::string& text) {
     return core::parse_role(text).value_or(core::role::viewer);
 }
@@ -174,6 +186,24 @@ std::string_view change_action(const core::membership_change& change) {
 }
 
 }  // namespace
+
+boost::asio::awaitable<std::vector<audit_entry>> console_store::audit_events(
+    std::string tenant_id, audit_filter filter, std::optional<std::int64_t> before_id, int limit
+) {
+    pg::params p;
+    p.add(tenant_id).add(before_id).add(filter.actor).add(filter.action_prefix).add(filter.outcome).add(filter.from)
+        .add(filter.until).add(limit);
+    std::vector<audit_entry> out;
+    for (const auto& r : co_await db_.execute(select_audit_page, p)) {
+        out.push_back({r.get<std::int64_t>(0), r.get<core::timestamp>(1), r.get<std::string>(2), r.get<std::string>(3),
+                       r.get<std::optional<std::string>>(4), r.get<std::optional<std::string>>(5),
+                       r.get<std::optional<std::string>>(6), r.get<std::string>(7), r.get<std::optional<std::string>>(8),
+                       r.get<std::optional<std::string>>(9), r.get<std::optional<std::string>>(10),
+                       r.get<std::optional<std::string>>(11), r.get<std::optional<std::string>>(12),
+                       r.get<std::optional<std::string>>(13)});
+    }
+    co_return out;
+}
 
 boost::asio::awaitable<void> console_store::record(admin_audit_event event, request_origin origin, core::timestamp now) {
     co_await db_.execute(insert_audit_event, audit_params(event, origin, now));

@@ -87,6 +87,33 @@ struct membership_summary {
     core::role role = core::role::viewer;
 };
 
+// One row of the audit log: a challenge event or an admin action (or a refused attempt).
+struct audit_entry {
+    std::int64_t id = 0;
+    core::timestamp at{};
+    std::string actor;
+    std::string action;
+    std::optional<std::string> challenge_id;
+    std::optional<std::string> target_type;
+    std::optional<std::string> target_id;
+    std::string outcome;
+    std::optional<std::string> status_before;
+    std::optional<std::string> status_after;
+    std::optional<std::string> client_ip;
+    std::optional<std::string> user_agent;
+    std::optional<std::string> request_id;
+    std::optional<std::string> detail_json;
+};
+
+// What the audit log page filters on; every field optional.
+struct audit_filter {
+    std::optional<std::string> actor;          // exact, e.g. "user:<id>", "cli", "api_key:<id>"
+    std::optional<std::string> action_prefix;  // "member." or "member.suspended"
+    std::optional<std::string> outcome;        // success, denied, failed
+    std::optional<core::timestamp> from;
+    std::optional<core::timestamp> until;
+};
+
 class console_store {
 public:
     explicit console_store(pg::pool& db) : db_(db) {}
@@ -131,6 +158,11 @@ public:
     boost::asio::awaitable<core::result<void>> change_membership(
         std::string tenant_id, std::string user_id, core::membership_change change, core::principal actor,
         core::timestamp now, request_origin origin
+    );
+
+    // Newest first; `before_id` continues after the previous page's last row.
+    boost::asio::awaitable<std::vector<audit_entry>> audit_events(
+        std::string tenant_id, audit_filter filter, std::optional<std::int64_t> before_id, int limit
     );
 
     // Records an admin action or a refused attempt on its own.

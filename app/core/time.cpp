@@ -50,4 +50,19 @@ timestamp system_now() {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
+std::optional<timestamp> parse_filter_time(std::string_view text) {
+    if (text.size() != 10) return parse_rfc3339(text);
+    if (text[4] != '-' || text[7] != '-') return std::nullopt;
+    int y = 0;
+    unsigned m = 0, d = 0;
+    const auto number = [](std::string_view part, auto& out) {
+        auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+        return ec == std::errc{} && end == part.data() + part.size();
+    };
+    if (!number(text.substr(0, 4), y) || !number(text.substr(5, 2), m) || !number(text.substr(8, 2), d)) return std::nullopt;
+    const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+    if (!date.ok() || y < 2000 || y > 9999) return std::nullopt;
+    return timestamp{std::chrono::sys_days{date}};
+}
+
 }  // namespace chal::core

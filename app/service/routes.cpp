@@ -36,6 +36,7 @@ http::router make_router(
         {verb::get, "/api/v1/sessions", "admin.sessions.list", bind(admin, &admin_api::list_sessions)},
         {verb::delete_, "/api/v1/sessions/{session_id}", "admin.sessions.end", bind(admin, &admin_api::end_session)},
         {verb::get, "/api/v1/stats/challenges", "admin.stats.challenges", bind(admin, &admin_api::challenge_stats)},
+        {verb::get, "/api/v1/audit-events", "admin.audit_events.list", bind(admin, &admin_api::audit_events)},
         {verb::get, "/api/v1/openapi.json", "openapi", bind(ops, &ops_api::openapi)},
         {verb::get, "/healthz", "healthz", bind(ops, &ops_api::healthz)},
         {verb::get, "/favicon.ico", "favicon", bind(ops, &ops_api::favicon)},
@@ -70,6 +71,7 @@ http::router make_router(
         {verb::get, "/console/users", "console.users", bind(console, &console_pages::users)},
         {verb::post, "/console/users", "console.add_user", bind(console, &console_pages::add_user)},
         {verb::post, "/console/users/{user_id}", "console.change_user", bind(console, &console_pages::change_user)},
+        {verb::get, "/console/audit", "console.audit", bind(console, &console_pages::audit)},
         {verb::get, "/console/sessions", "console.sessions", bind(console, &console_pages::sessions)},
         {verb::post, "/console/sessions/{session_id}/end", "console.end_session", bind(console, &console_pages::end_session)},
         // Slack: slash commands, interactivity and events, one signed URL per tenant's app.

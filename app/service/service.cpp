@@ -130,6 +130,7 @@ struct service::parts {
     services::members members;
     services::dashboard dashboard;
     services::challenge_views challenge_views;
+    services::audit_log audit_log;
     console::console_auth console_auth;
     console::console_pages console;
     console::admin_api admin_api;
@@ -187,9 +188,10 @@ struct service::parts {
           members(console_store, clock),
           dashboard(stats, clock),
           challenge_views(challenges, deliveries, clock),
+          audit_log(console_store),
           console_auth(console_access, config.verification.public_base_url, config.verification.trusted_proxies),
-          console(console::console_dependencies{console_auth, console_access, members, dashboard, challenge_views, clock}),
-          admin_api(console::admin_api_dependencies{console_auth, console_access, members, dashboard}),
+          console(console::console_dependencies{console_auth, console_access, members, dashboard, challenge_views, audit_log, clock}),
+          admin_api(console::admin_api_dependencies{console_auth, console_access, members, dashboard, audit_log}),
           server(io.get_executor(), config.server,
                  make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets, console, admin_api), hooks()),
           shutdown_signal(io.get_executor()) {}

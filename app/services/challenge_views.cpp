@@ -3,26 +3,10 @@
 #include "app/core/time.hpp"
 #include "app/crypto/crypto.hpp"
 
-#include <charconv>
 #include <chrono>
 
 namespace chal::services {
 namespace {
-
-// A UTC date "YYYY-MM-DD" as the start of that day.
-std::optional<std::chrono::sys_days> parse_date(std::string_view text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    int y = 0;
-    unsigned m = 0, d = 0;
-    const auto number = [](std::string_view part, auto& out) {
-        auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
-        return ec == std::errc{} && end == part.data() + part.size();
-    };
-    if (!number(text.substr(0, 4), y) || !number(text.substr(5, 2), m) || !number(text.substr(8, 2), d)) return std::nullopt;
-    const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
-    if (!date.ok() || y < 2000 || y > 9999) return std::nullopt;
-    return std::chrono::sys_days{date};
-}
 
 std::optional<std::string> non_empty(const std::string& s) {
     return s.empty() ? std::nullopt : std::optional(s);
@@ -46,13 +30,13 @@ core::result<storage::challenge_filter> parse_challenge_filter(const challenge_f
     f.requester = non_empty(text.requester);
     if (!text.from.empty()) {
         // A date, or an exact time (the dashboard's "last 24 hours" links to what it counted).
-        if (const auto day = parse_date(text.from)) f.from_id = crypto::uuid_v7_floor(*day);
-        else if (const auto at = core::parse_rfc3339(text.from)) f.from_id = crypto::uuid_v7_floor(*at);
-        else return core::errc::invalid_filter;
+        const auto at = core::parse_filter_time(text.from);
+        if (!at) return core::errc::invalid_filter;
+        f.from_id = crypto::uuid_v7_floor(*at);
     }
     if (!text.to.empty()) {
-        const auto day = parse_date(text.to);
-        if (!day) return core::errc::invalid_filter;
+        const auto day = core::parse_filter_time(text.to);
+        if (!day || text.to.size() != 10) return core::errc::invalid_filter;
         f.until_id = crypto::uuid_v7_floor(*day + std::chrono::days{1});
     }
     return f;

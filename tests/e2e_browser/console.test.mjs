@@ -167,7 +167,7 @@ test('the first Owner signs in with a setup link, which works once, and every pa
   assert.ok(session.value.length >= 43, 'the token carries at least 256 bits');
   assert.equal(psql(`SELECT count(*) FROM console_sessions WHERE token_hash = sha256('${session.value}'::bytea)`), '1');
 
-  for (const [link, name] of [['Users', 'users'], ['Your sessions', 'sessions']]) {
+  for (const [link, name] of [['Users', 'users'], ['Audit log', 'audit'], ['Your sessions', 'sessions']]) {
     await first.getByRole('link', { name: link }).click();
     await first.waitForLoadState();
     await assertAccessible(first, name);
@@ -223,6 +223,13 @@ test('an Owner adds a user with errors on the field, changes their role, suspend
   assert.equal(await rowOf(page, 'ana@acme.example').count(), 0);
   const actions = psql(`SELECT string_agg(action, ',' ORDER BY id) FROM audit_events WHERE tenant_id = '${tenantId}' AND target_type = 'member' AND outcome = 'success' AND action LIKE 'member.%'`);
   assert.equal(actions, 'member.added,member.role_changed,member.suspended,member.removed');
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByLabel('Action (e.g. member.)').fill('member.');
+  await submit(page, page.getByRole('button', { name: 'Filter' }));
+  const rows = await page.locator('tbody tr').allTextContents();
+  assert.ok(rows.length >= 4 && rows.every((r) => /member\./.test(r)), `only member actions: ${rows.join(' | ')}`);
+  assert.ok(rows.some((r) => /member\.removed/.test(r) && /success/.test(r)));
+  await assertAccessible(page, 'audit-filtered');
   assertNoProblems(context);
 });
 
@@ -397,6 +404,11 @@ test('every console route answers each role exactly as the permission table says
     ['GET', '/console/challenges/00000000-0000-7000-8000-000000000000', { owner: 404, admin: 404, analyst: 404, viewer: 404 }],
     ['GET', '/console/sessions', everyone],
     ['GET', '/console/users', { owner: 200, admin: 200, analyst: 403, viewer: 403 }],
+    ['GET', '/console/audit', { owner: 200, admin: 200, analyst: 403, viewer: 403 }],
+    ['GET', '/api/v1/audit-events', { owner: 200, admin: 200, analyst: 403, viewer: 403 }],
+    ['GET', '/api/v1/users', { owner: 200, admin: 200, analyst: 403, viewer: 403 }],
+    ['GET', '/api/v1/stats/challenges', everyone],
+    ['GET', '/api/v1/sessions', everyone],
     ['POST', '/console/users', manage, (r) => ({ email: `added-by-${r}@acme.example`, role: 'viewer' })],
     ['POST', `/console/users/${targetId}`, manage, () => ({ action: 'role', role: 'analyst' })],
   ];
@@ -415,8 +427,12 @@ test('every console route answers each role exactly as the permission table says
       headers: method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded', Origin: base } : {},
       body: method === 'POST' ? 'csrf=x' : undefined,
     });
-    assert.equal(anonymous.status, 303, `${method} ${route} signed out goes to sign-in`);
-    assert.equal(anonymous.headers.get('location'), '/console/sign-in');
+    if (route.startsWith('/api/')) {
+      assert.equal(anonymous.status, 401, `${method} ${route} signed out is 401`);
+    } else {
+      assert.equal(anonymous.status, 303, `${method} ${route} signed out goes to sign-in`);
+      assert.equal(anonymous.headers.get('location'), '/console/sign-in');
+    }
   }
   // One's own session can be ended; another member's is not found.
   for (const role of roles) {
@@ -497,6 +513,17 @@ test('the JSON API serves the same users, sessions and stats to a console sessio
   assert.equal(removed.status, 204);
   assert.equal((await call(owner, 'GET', `/api/v1/users/${id}`)).status, 404);
 
+  const audit = checked('GET', '/api/v1/audit-events', await call(owner, 'GET', '/api/v1/audit-events?action=member.&limit=3'));
+  assert.equal(audit.status, 200);
+  assert.equal(audit.json.events.length, 3);
+  assert.ok(audit.json.events.every((e) => e.action.startsWith('member.')));
+  assert.ok(audit.json.next_cursor, 'more than one page of member events');
+  const next = checked('GET', '/api/v1/audit-events', await call(owner, 'GET', `/api/v1/audit-events?action=member.&limit=3&cursor=${audit.json.next_cursor}`));
+  assert.ok(next.json.events.every((e) => BigInt(e.id) < BigInt(audit.json.events[2].id)), 'the next page continues after the last');
+  const denied = checked('GET', '/api/v1/audit-events', await call(owner, 'GET', '/api/v1/audit-events?outcome=denied'));
+  assert.ok(denied.json.events.some((e) => e.action === 'member.suspended' && e.actor.startsWith('user:')), 'the refused self-suspension is recorded');
+  assert.equal((await call(owner, 'GET', '/api/v1/audit-events?outcome=maybe')).status, 400);
+  assert.equal((await call(owner, 'GET', '/api/v1/audit-events?cursor=abc')).status, 400);
   const sessions = checked('GET', '/api/v1/sessions', await call(owner, 'GET', '/api/v1/sessions'));
   assert.equal(sessions.json.sessions.filter((x) => x.current).length, 1);
   const stats = checked('GET', '/api/v1/stats/challenges', await call(viewer, 'GET', '/api/v1/stats/challenges?window=30d'));
