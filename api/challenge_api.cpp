@@ -50,7 +50,7 @@ challenge_api::challenge_api(api_dependencies deps, api_settings settings)
     : deps_(std::move(deps)),
       settings_(std::move(settings)),
       key_buckets_(settings_.cache_limits),
-      failure_buckets_(settings_.cache_limits),
+      failed_auth_(settings_.failed_auth_per_address, settings_.cache_limits),
       principals_(settings_.cache_limits) {}
 
 std::string challenge_api::client_address(const http::request_context& ctx) const {
@@ -58,21 +58,14 @@ std::string challenge_api::client_address(const http::request_context& ctx) cons
 }
 
 std::optional<http::response> challenge_api::refuse_if_address_exhausted(const std::string& address) {
-    if (!core::is_enabled(settings_.failed_auth_per_address)) return std::nullopt;
-    const auto* bucket = failure_buckets_.find(address);
-    if (!bucket) return std::nullopt;
-    const auto decision = core::peek_token(*bucket, settings_.failed_auth_per_address, std::chrono::steady_clock::now());
-    if (decision.allowed) return std::nullopt;
+    const auto wait = failed_auth_.refusal(address, std::chrono::steady_clock::now());
+    if (!wait) return std::nullopt;
     deps_.counters.count_throttled("address");
-    return rate_limited_response(decision.retry_after);
+    return rate_limited_response(*wait);
 }
 
 http::response challenge_api::refuse_unauthenticated(const std::string& address) {
-    if (core::is_enabled(settings_.failed_auth_per_address)) {
-        auto* bucket = failure_buckets_.find(address);
-        if (!bucket) bucket = failure_buckets_.insert_or_assign(address, core::token_bucket{});
-        if (bucket) core::take_token(*bucket, settings_.failed_auth_per_address, std::chrono::steady_clock::now());
-    }
+    failed_auth_.count_failure(address, std::chrono::steady_clock::now());
     return error_response(error_for(problem::missing_api_key));
 }
 

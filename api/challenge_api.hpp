@@ -5,6 +5,7 @@
 #include "api/metrics.hpp"
 #include "api/wire.hpp"
 #include "app/core/bounded_cache.hpp"
+#include "app/core/failure_throttle.hpp"
 #include "app/core/new_challenge.hpp"
 #include "app/core/rate_limit.hpp"
 #include "app/http/handler.hpp"
@@ -83,7 +84,7 @@ private:
     // Per-node buckets: by the hash of keys that authenticated, and by the address of clients
     // that failed to.
     core::bounded_cache<core::token_bucket> key_buckets_;
-    core::bounded_cache<core::token_bucket> failure_buckets_;
+    core::failure_throttle failed_auth_;
     // Recent successful key lookups by key hash (failures are never cached: a new key works at once).
     struct cached_principal {
         storage::api_key_principal principal;

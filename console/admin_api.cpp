@@ -77,6 +77,11 @@ boost::asio::awaitable<std::variant<signed_in_member, http::response>> admin_api
         if (const auto refused = deps_.auth.cross_origin_refusal(ctx))
             co_return api::error_response(403, core::describe(*refused));
     }
+    if (auto wait = deps_.auth.throttled(ctx)) {
+        auto res = api::error_response(429, "Too many failed sign-in attempts from this address; retry after the Retry-After delay");
+        res.set(boost::beast::http::field::retry_after, std::to_string(wait->count()));
+        co_return res;
+    }
     auto member = co_await deps_.auth.member_of(ctx);
     if (!member) co_return api::error_response(401, "Sign in to the console first: these endpoints take a console session");
     if (changes_state && !deps_.auth.csrf_matches(*member, ctx.req["X-CSRF-Token"]))

@@ -20,12 +20,22 @@ std::string session_cookie_name(std::string_view public_base_url) {
 }
 
 console_auth::console_auth(services::console_access& access, std::string public_base_url,
-                           std::vector<std::string> trusted_proxies)
+                           std::vector<std::string> trusted_proxies, core::rate_limit failed_per_address,
+                           core::cache_limits cache_limits)
     : access_(access),
       cookie_name_(session_cookie_name(public_base_url)),
       secure_(public_base_url.starts_with("https://")),
       public_origin_(core::public_origin_of(public_base_url).value_or("")),
-      trusted_proxies_(std::move(trusted_proxies)) {}
+      trusted_proxies_(std::move(trusted_proxies)),
+      failures_(failed_per_address, cache_limits) {}
+
+std::optional<std::chrono::seconds> console_auth::throttled(const http::request_context& ctx) const {
+    return failures_.refusal(http::client_address(ctx, trusted_proxies_), std::chrono::steady_clock::now());
+}
+
+void console_auth::count_failure(const http::request_context& ctx) {
+    failures_.count_failure(http::client_address(ctx, trusted_proxies_), std::chrono::steady_clock::now());
+}
 
 storage::request_origin console_auth::origin_of(const http::request_context& ctx) const {
     storage::request_origin o;
@@ -39,7 +49,10 @@ boost::asio::awaitable<std::optional<signed_in_member>> console_auth::member_of(
     auto token = http::cookie_value(ctx.req, cookie_name_);
     if (!token) co_return std::nullopt;
     auto session = co_await access_.session_for(*token);
-    if (!session) co_return std::nullopt;
+    if (!session) {
+        count_failure(ctx);
+        co_return std::nullopt;
+    }
     signed_in_member m;
     m.who = access_.principal_of(*session);
     m.csrf = csrf_token_for(*token, session->id);

@@ -4,9 +4,11 @@
 #pragma once
 
 #include "app/core/cross_origin.hpp"
+#include "app/core/failure_throttle.hpp"
 #include "app/http/handler.hpp"
 #include "app/services/console_access.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,10 +25,18 @@ struct signed_in_member {
 
 class console_auth {
 public:
-    console_auth(services::console_access& access, std::string public_base_url, std::vector<std::string> trusted_proxies);
+    // `failed_per_address` bounds made-up cookies and setup links per client address (as the API
+    // bounds made-up keys): past it the address is refused before any lookup.
+    console_auth(services::console_access& access, std::string public_base_url, std::vector<std::string> trusted_proxies,
+                 core::rate_limit failed_per_address = {}, core::cache_limits cache_limits = {});
 
-    // The live session behind the request's cookie, or nullopt.
+    // The live session behind the request's cookie, or nullopt (a cookie that opens nothing
+    // counts as a failure of the client's address).
     boost::asio::awaitable<std::optional<signed_in_member>> member_of(const http::request_context& ctx);
+    // How long the client must wait because of its failures, or nullopt: ask before member_of or
+    // a setup link lookup.
+    std::optional<std::chrono::seconds> throttled(const http::request_context& ctx) const;
+    void count_failure(const http::request_context& ctx);
     // Nullopt when the request may change state; else why not (a browser on another origin).
     std::optional<core::cross_origin_reason> cross_origin_refusal(const http::request_context& ctx) const;
     bool csrf_matches(const signed_in_member& m, std::string_view presented) const noexcept;
@@ -44,6 +54,7 @@ private:
     bool secure_;
     std::string public_origin_;
     std::vector<std::string> trusted_proxies_;
+    core::failure_throttle failures_;
 };
 
 // The handlers' first step: the value, or (moved into `answer`) the response to give instead.

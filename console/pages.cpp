@@ -102,6 +102,14 @@ std::string message_page_html(std::string_view heading, std::string_view text) {
     return "<h1>" + html_escape(heading) + "</h1><p>" + html_escape(text) + "</p>";
 }
 
+// Too many made-up cookies or links from this address: refused before any lookup.
+http::response too_many_attempts(std::chrono::seconds wait) {
+    auto res = page(429, "Too many attempts", "",
+                    message_page_html("Too many attempts", "Too many sign-in attempts came from your network. Wait a minute and try again."));
+    res.set(bh::field::retry_after, std::to_string(wait.count()));
+    return res;
+}
+
 std::string format_duration(double seconds) {
     char text[32];
     if (seconds < 60) std::snprintf(text, sizeof text, "%.0f s", seconds);
@@ -170,6 +178,7 @@ boost::asio::awaitable<std::variant<console_pages::signed_in_request, http::resp
     if (changes_state) {
         if (auto refused = refuse_cross_origin(ctx)) co_return std::move(*refused);
     }
+    if (auto wait = auth_.throttled(ctx)) co_return too_many_attempts(*wait);
     auto member = co_await auth_.member_of(ctx);
     if (!member) co_return sign_in_redirect();
     signed_in_request r;
@@ -189,9 +198,11 @@ boost::asio::awaitable<std::variant<console_pages::signed_in_request, http::resp
 // ---- signing in ----
 
 boost::asio::awaitable<http::response> console_pages::setup_form(http::request_context& ctx) {
+    if (auto wait = auth_.throttled(ctx)) co_return too_many_attempts(*wait);
     const std::string token(ctx.param("token"));
     auto link = co_await deps_.access.inspect_setup_link(token);
     if (!link) {
+        auth_.count_failure(ctx);
         co_return page(404, "Setup link not valid", "",
                        message_page_html("This link cannot be used", api::error_for(core::errc::setup_link_invalid).message));
     }
@@ -206,9 +217,11 @@ boost::asio::awaitable<http::response> console_pages::setup_form(http::request_c
 
 boost::asio::awaitable<http::response> console_pages::setup(http::request_context& ctx) {
     if (auto refused = refuse_cross_origin(ctx)) co_return std::move(*refused);
+    if (auto wait = auth_.throttled(ctx)) co_return too_many_attempts(*wait);
     const std::string token(ctx.param("token"));
     auto in = co_await deps_.access.redeem_setup_link(token, auth_.origin_of(ctx));
     if (!in) {
+        auth_.count_failure(ctx);
         co_return page(404, "Setup link not valid", "",
                        message_page_html("This link cannot be used", api::error_for(in.error()).message));
     }

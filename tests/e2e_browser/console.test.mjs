@@ -555,3 +555,23 @@ test('the keyboard alone reaches the skip link, the navigation and the forms, wi
   assert.equal(await rowOf(page, 'keyboard@acme.example').count(), 1);
   assertNoProblems(context);
 });
+
+test('made-up setup links and session cookies from one address are refused before they cost a lookup', async () => {
+  const statuses = [];
+  for (let i = 0; i < 30; ++i) {
+    const fake = randomBytes(32).toString('base64url');
+    const res = i % 2 === 0
+      ? await fetch(`${base}/console/setup/${fake}`)
+      : await fetch(`${base}/console`, { headers: { Cookie: `console=${fake}` }, redirect: 'manual' });
+    statuses.push(res.status);
+  }
+  assert.ok(statuses.slice(0, 10).every((s) => s === 404 || s === 303), `the first attempts are looked up: ${statuses}`);
+  const refused = statuses.filter((s) => s === 429).length;
+  assert.ok(refused >= 5, `past the burst (20) the address is refused: ${statuses}`);
+  const last = await fetch(`${base}/console/setup/${randomBytes(32).toString('base64url')}`);
+  assert.equal(last.status, 429);
+  assert.ok(Number(last.headers.get('retry-after')) >= 1);
+  // The bucket refills (5 per second by default): a real link works again within seconds.
+  const url = setupLink('after-flood@acme.example', 'viewer');
+  await waitFor(async () => (await fetch(url)).status === 200, 15000, 'the address to be let in again');
+});
