@@ -76,6 +76,22 @@ api_error error_for(core::errc e) {
         case errc::setup_link_invalid:
             return {404, "This setup link is unknown, was already used or has expired; ask your operator for a new one"};
         case errc::fresh_login_required: return {401, "Sign in again to do this (a recent sign-in is required)"};
+        case errc::invalid_sso_issuer:
+            return {400, "issuer must be an absolute https:// URL without query or fragment (http:// only for a loopback address)"};
+        case errc::invalid_sso_client_id: return {400, "client id must be 1 to 512 printable characters"};
+        case errc::invalid_sso_client_secret: return {400, "client secret must be 1 to 4096 characters without control characters"};
+        case errc::sso_not_configured: return {404, "Console sign-in with your identity provider is not set up for this organisation"};
+        case errc::sso_not_a_member:
+            return {403, "You signed in, but you are not a member of this organisation's console. Ask an admin to add you"};
+        case errc::sso_member_suspended: return {403, "Your console access is suspended. Ask an admin if this is a mistake"};
+        case errc::sso_identity_conflict:
+            return {403, "This member's console access is already linked to another account at your identity provider. "
+                         "Ask an admin"};
+        case errc::sso_other_person:
+            return {403, "You signed in again as someone else. Nothing was changed; sign in again as yourself"};
+        case errc::sso_login_state_invalid:
+            return {400, "This sign-in cannot be used: it was already used, has expired or was started in another browser. "
+                         "Nothing was changed; start again"};
     }
     return {500, "Internal server error"};
 }

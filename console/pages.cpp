@@ -1,5 +1,7 @@
 #include "console/pages.hpp"
 
+#include "console/layout.hpp"
+
 #include "api/errors.hpp"
 #include "api/verification/html.hpp"
 #include "app/core/cross_origin.hpp"
@@ -60,18 +62,37 @@ std::string new_nonce() {
     return crypto::base64_encode(crypto::random_bytes(18));
 }
 
-void set_console_headers(http::response& res, std::string_view nonce) {
+void set_console_headers(http::response& res, std::string_view nonce, std::string_view extra_form_action) {
     api::add_security_headers(res);
     res.set(
         "Content-Security-Policy",
         "default-src 'none'; script-src 'nonce-" + std::string(nonce) +
-            "'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-            "object-src 'none'; frame-ancestors 'none'"
+            "'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'" +
+            (extra_form_action.empty() ? "" : " " + std::string(extra_form_action)) +
+            "; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
     );
 }
 
-// A whole console page. `nav` is empty on pages shown before signing in.
-http::response page(unsigned status, std::string_view title, std::string_view nav, std::string_view main_html) {
+std::string field_error_html(std::string_view id, std::string_view message) {
+    return "<p class=\"field-error\" id=\"" + std::string(id) + "-error\">" + html_escape(message) + "</p>";
+}
+
+
+std::string format_count(std::int64_t n) {
+    return std::to_string(n);
+}
+
+std::string format_duration(double seconds) {
+    char text[32];
+    if (seconds < 60) std::snprintf(text, sizeof text, "%.0f s", seconds);
+    else std::snprintf(text, sizeof text, "%.1f min", seconds / 60.0);
+    return text;
+}
+
+}  // namespace
+
+http::response page(unsigned status, std::string_view title, std::string_view nav, std::string_view main_html,
+                    std::string_view extra_form_action) {
     const auto nonce = new_nonce();
     std::string body =
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -87,7 +108,7 @@ http::response page(unsigned status, std::string_view title, std::string_view na
     body += "</main></body></html>\n";
     http::response res{static_cast<bh::status>(status), 11};
     res.set(bh::field::content_type, "text/html; charset=utf-8");
-    set_console_headers(res, nonce);
+    set_console_headers(res, nonce, extra_form_action);
     res.body() = std::move(body);
     return res;
 }
@@ -99,37 +120,17 @@ http::response see_other(std::string_view location) {
     return res;
 }
 
-std::string field_error_html(std::string_view id, std::string_view message) {
-    return "<p class=\"field-error\" id=\"" + std::string(id) + "-error\">" + html_escape(message) + "</p>";
-}
-
 std::string message_page_html(std::string_view heading, std::string_view text) {
     return "<h1>" + html_escape(heading) + "</h1><p>" + html_escape(text) + "</p>";
 }
 
-std::string format_count(std::int64_t n) {
-    return std::to_string(n);
+std::string csrf_input(std::string_view token) {
+    return "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(token) + "\">";
 }
-
-std::string format_duration(double seconds) {
-    char text[32];
-    if (seconds < 60) std::snprintf(text, sizeof text, "%.0f s", seconds);
-    else std::snprintf(text, sizeof text, "%.1f min", seconds / 60.0);
-    return text;
-}
-
-}  // namespace
 
 std::string session_cookie_name(std::string_view public_base_url) {
     return public_base_url.starts_with("https://") ? "__Host-console" : "console";
 }
-
-struct console_pages::signed_in_request {
-    storage::console_session_record session;
-    core::principal who;
-    std::string csrf;  // the synchronizer token every form of this session carries
-    std::string nav;   // the page header for this member
-};
 
 console_pages::console_pages(console_dependencies deps, console_settings settings)
     : deps_(std::move(deps)),
@@ -146,6 +147,12 @@ storage::request_origin console_pages::origin_of(const http::request_context& ct
     return o;
 }
 
+std::string console_pages::session_cookie(std::string_view token) const {
+    std::string cookie = cookie_name_ + "=" + std::string(token) + "; Path=/; HttpOnly; SameSite=Lax";
+    if (secure_cookie_) cookie += "; Secure";
+    return cookie;
+}
+
 http::response console_pages::sign_in_redirect() const {
     return see_other("/console/sign-in");
 }
@@ -156,9 +163,6 @@ std::string csrf_token_for(std::string_view session_token, std::string_view sess
     return crypto::base64url_encode(crypto::hmac_sha256(session_token, "console-csrf:" + std::string(session_id)));
 }
 
-std::string csrf_input(std::string_view token) {
-    return "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(token) + "\">";
-}
 
 std::string nav_html(const storage::console_session_record& s, std::string_view csrf) {
     std::string out = "<header class=\"console-header\"><nav aria-label=\"Console\"><ul>"
@@ -239,17 +243,8 @@ boost::asio::awaitable<http::response> console_pages::setup(http::request_contex
                        message_page_html("This link cannot be used", api::error_for(in.error()).message));
     }
     auto res = see_other("/console");
-    std::string cookie = cookie_name_ + "=" + in->token + "; Path=/; HttpOnly; SameSite=Lax";
-    if (secure_cookie_) cookie += "; Secure";
-    res.set(bh::field::set_cookie, cookie);
+    res.set(bh::field::set_cookie, session_cookie(in->token));
     co_return res;
-}
-
-boost::asio::awaitable<http::response> console_pages::sign_in(http::request_context&) {
-    co_return page(200, "Sign in", "",
-                   "<h1>Sign in to the console</h1><p>Your session has ended or you are not signed in. "
-                   "Ask your Challenge operator for a setup link (<code>challenge console setup-link</code>), "
-                   "or use the one you were sent. Links work once and last 24 hours.</p>");
 }
 
 boost::asio::awaitable<http::response> console_pages::sign_out(http::request_context& ctx) {
@@ -337,6 +332,7 @@ struct console_pages::user_form {
     std::string email, name, role = "viewer";
     std::string error_field;  // "email", "name", "role", or "" for an error about the whole page
     std::string error;
+    bool offer_step_up = false;  // the refusal was errc::fresh_login_required
 };
 
 namespace {
@@ -405,6 +401,7 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
     std::string main = "<h1>Users</h1>";
     if (!form.error.empty() && form.error_field.empty())
         main += "<p class=\"alert\" role=\"alert\">" + html_escape(form.error) + "</p>";
+    if (form.offer_step_up) main += step_up_form_html(me.csrf, "/console/users");
     main += "<table><caption>Members of " + html_escape(me.session.tenant_name) +
             "</caption><thead><tr><th scope=\"col\">Email</th><th scope=\"col\">Name</th><th scope=\"col\">Role</th>"
             "<th scope=\"col\">Status</th>";
@@ -448,7 +445,8 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
                 role_options(form.role, is_owner) + "</select>" + (role_invalid ? field_error_html("role", form.error) : "") +
                 "</p><p><button type=\"submit\">Add user</button></p></form></section>";
     }
-    co_return page(status, "Users", me.nav, main);
+    co_return page(status, "Users", me.nav, main,
+                   form.offer_step_up ? identity_provider_form_targets(settings_.allow_http_idp) : "");
 }
 
 boost::asio::awaitable<http::response> console_pages::add_user(http::request_context& ctx) {
@@ -499,6 +497,7 @@ boost::asio::awaitable<http::response> console_pages::change_user(http::request_
     if (changed) co_return see_other("/console/users");
     const auto e = api::error_for(changed.error());
     form.error = e.message;
+    form.offer_step_up = changed.error() == core::errc::fresh_login_required;
     co_return co_await users_page(*me, e.status, form);
 }
 

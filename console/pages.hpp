@@ -7,6 +7,7 @@
 #include "app/core/time.hpp"
 #include "app/http/handler.hpp"
 #include "app/services/console_access.hpp"
+#include "app/services/console_sso.hpp"
 #include "app/services/dashboard.hpp"
 #include "app/services/members.hpp"
 
@@ -15,6 +16,10 @@
 #include <string>
 #include <vector>
 
+namespace chal::api {
+class oidc_client;
+}
+
 namespace chal::console {
 
 struct console_settings {
@@ -22,12 +27,16 @@ struct console_settings {
     // other origin are refused, and the session cookie is __Host- and Secure when it is https.
     std::string public_base_url = "http://127.0.0.1:8080";
     std::vector<std::string> trusted_proxies;
+    // The development setting that lets a provider's sign-in page be plain http.
+    bool allow_http_idp = false;
 };
 
 struct console_dependencies {
     services::console_access& access;
     services::members& members;
     services::dashboard& dashboard;
+    services::console_sso& sso;
+    api::oidc_client& oidc;  // the one OIDC relying party client, shared with the verification pages
     core::clock_function clock;
 };
 
@@ -42,7 +51,11 @@ public:
 
     boost::asio::awaitable<http::response> setup_form(http::request_context& ctx);  // GET /console/setup/{token}
     boost::asio::awaitable<http::response> setup(http::request_context& ctx);       // POST /console/setup/{token}
-    boost::asio::awaitable<http::response> sign_in(http::request_context& ctx);     // GET /console/sign-in
+    // Console SSO (console/sso.cpp): sign in by the tenant's own OIDC client, and the step-up.
+    boost::asio::awaitable<http::response> sign_in(http::request_context& ctx);        // GET /console/sign-in
+    boost::asio::awaitable<http::response> start_sign_in(http::request_context& ctx);  // POST /console/sign-in
+    boost::asio::awaitable<http::response> sso_callback(http::request_context& ctx);   // GET /console/auth/callback
+    boost::asio::awaitable<http::response> reauthenticate(http::request_context& ctx); // POST /console/reauth
     boost::asio::awaitable<http::response> sign_out(http::request_context& ctx);    // POST /console/sign-out
     boost::asio::awaitable<http::response> dashboard(http::request_context& ctx);   // GET /console
     boost::asio::awaitable<http::response> users(http::request_context& ctx);       // GET /console/users
@@ -60,12 +73,26 @@ private:
     std::optional<http::response> refuse_cross_origin(const http::request_context& ctx) const;
     storage::request_origin origin_of(const http::request_context& ctx) const;
     http::response sign_in_redirect() const;
+    // Sends the browser to the tenant's provider (a step-up when `step_up` is given).
+    boost::asio::awaitable<http::response> redirect_to_provider(
+        const http::request_context& ctx, std::string tenant_id, std::string return_to, const signed_in_request* step_up
+    );
+    http::response sso_refusal_page(unsigned status, std::string_view text) const;
+    std::string session_cookie(std::string_view token) const;
 
     console_dependencies deps_;
     console_settings settings_;
     std::string cookie_name_;
     bool secure_cookie_;
     std::string public_origin_;
+};
+
+// A request made in a live session, with what its pages need.
+struct console_pages::signed_in_request {
+    storage::console_session_record session;
+    core::principal who;
+    std::string csrf;  // the synchronizer token every form of this session carries
+    std::string nav;   // the page header for this member
 };
 
 }  // namespace chal::console

@@ -1,5 +1,8 @@
 #include "storage/console_store.hpp"
 
+#include "storage/admin_audit.hpp"
+
+#include "app/core/console_sso.hpp"
 #include "app/core/text.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -10,11 +13,6 @@
 
 namespace chal::storage {
 namespace {
-
-constexpr pg::query insert_audit_event{"insert_admin_audit_event", R"sql(
-    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at,
-                              target_type, target_id, outcome, client_ip, user_agent, request_id, detail)
-    VALUES ($1, NULL, $2, $3, NULL, NULL, $4, $5, $6, $7, $8, $9, $10, $11::jsonb))sql"};
 
 constexpr pg::query insert_setup_link_row{"insert_console_setup_link", R"sql(
     INSERT INTO console_setup_links (token_hash, tenant_id, email, role, purpose, created_by, created_at, expires_at)
@@ -115,6 +113,32 @@ constexpr pg::query delete_membership{"delete_membership", R"sql(
     WITH identities AS (DELETE FROM console_identities WHERE tenant_id = $1 AND user_id = $2)
     DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2)sql"};
 
+constexpr pg::query insert_session_at_auth_time{"insert_console_session_at_auth_time", R"sql(
+    INSERT INTO console_sessions (token_hash, id, tenant_id, user_id, auth_method, auth_time, created_at, last_seen_at,
+                                  client_ip, user_agent)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9))sql"};
+
+constexpr pg::query select_bound_identity{"select_bound_console_identity", R"sql(
+    SELECT user_id FROM console_identities WHERE tenant_id = $1 AND issuer = $2 AND subject = $3)sql"};
+
+constexpr pg::query select_member_by_email_for_sso{"select_member_by_email_for_sso", R"sql(
+    SELECT u.id, EXISTS (SELECT 1 FROM console_identities i
+                         WHERE i.tenant_id = m.tenant_id AND i.user_id = u.id AND i.issuer = $3)
+    FROM console_users u JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $1
+    WHERE lower(u.email) = lower($2))sql"};
+
+// Two first sign-ins of one subject racing: the second finds the first's binding.
+constexpr pg::query insert_identity{"insert_console_identity", R"sql(
+    INSERT INTO console_identities (tenant_id, issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT DO NOTHING)sql"};
+
+constexpr pg::query lock_membership_status{"lock_membership_status", R"sql(
+    SELECT status FROM memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE)sql"};
+
+constexpr pg::query end_own_session_with_hash{"end_own_console_session_by_hash", R"sql(
+    UPDATE console_sessions SET ended_at = $4, end_reason = $3
+    WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL)sql"};
+
 core::role role_from(const std::string& text) {
     return core::parse_role(text).value_or(core::role::viewer);
 }
@@ -147,15 +171,6 @@ member_record member_from(const pg::row& r) {
             status_from(r.get<std::string>(4)), r.get<core::timestamp>(5), r.get<std::string>(6)};
 }
 
-pg::params audit_params(const admin_audit_event& e, const request_origin& origin, core::timestamp now) {
-    pg::params p;
-    p.add(e.tenant_id).add(e.actor).add(e.action).add(now).add(e.target_type).add(e.target_id).add(e.outcome);
-    p.add(origin.client_ip.empty() ? std::nullopt : std::optional<std::string>(origin.client_ip));
-    p.add(origin.user_agent.empty() ? std::nullopt : std::optional<std::string>(core::storable_text(origin.user_agent, 512)));
-    p.add(origin.request_id.empty() ? std::nullopt : std::optional<std::string>(origin.request_id));
-    p.add(e.detail_json);
-    return p;
-}
 
 std::string role_change_detail(core::role before, core::role after) {
     return boost::json::serialize(boost::json::object{
@@ -175,8 +190,18 @@ std::string_view change_action(const core::membership_change& change) {
 
 }  // namespace
 
+pg::params admin_audit_params(const admin_audit_event& e, const request_origin& origin, core::timestamp now) {
+    pg::params p;
+    p.add(e.tenant_id).add(e.actor).add(e.action).add(now).add(e.target_type).add(e.target_id).add(e.outcome);
+    p.add(origin.client_ip.empty() ? std::nullopt : std::optional<std::string>(origin.client_ip));
+    p.add(origin.user_agent.empty() ? std::nullopt : std::optional<std::string>(core::storable_text(origin.user_agent, 512)));
+    p.add(origin.request_id.empty() ? std::nullopt : std::optional<std::string>(origin.request_id));
+    p.add(e.detail_json);
+    return p;
+}
+
 boost::asio::awaitable<void> console_store::record(admin_audit_event event, request_origin origin, core::timestamp now) {
-    co_await db_.execute(insert_audit_event, audit_params(event, origin, now));
+    co_await db_.execute(insert_admin_audit_event, admin_audit_params(event, origin, now));
 }
 
 boost::asio::awaitable<void> console_store::insert_setup_link(setup_link_record link, request_origin origin) {
@@ -195,7 +220,7 @@ boost::asio::awaitable<void> console_store::insert_setup_link(setup_link_record 
         {"email", link.email}, {"role", core::to_string(link.role)}, {"purpose", link.purpose},
         {"expires_at", core::format_rfc3339(link.expires_at)}});
     admin_audit_event event{link.tenant_id, link.created_by, "console.setup_link_issued", "member", link.email, "success", detail};
-    co_await tx.execute(insert_audit_event, audit_params(event, origin, link.created_at));
+    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, origin, link.created_at));
     co_await tx.commit();
 }
 
@@ -245,7 +270,7 @@ boost::asio::awaitable<core::result<console_session_record>> console_store::rede
     co_await tx.execute(insert_session, s);
     admin_audit_event event{tenant_id, "user:" + user_id, "console.setup_link_redeemed", "member", user_id, "success",
                             boost::json::serialize(boost::json::object{{"purpose", purpose}, {"role", role}})};
-    co_await tx.execute(insert_audit_event, audit_params(event, session.origin, session.now));
+    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, session.origin, session.now));
     pg::params find;
     find.add_bytea(session.token_hash);
     auto rows = co_await tx.execute(select_session_by_hash, find);
@@ -339,7 +364,7 @@ boost::asio::awaitable<core::result<member_record>> console_store::add_member(
     admin_audit_event event{tenant_id, actor_text, "member.added", "member", user_id, "success",
                             boost::json::serialize(boost::json::object{
                                 {"email", person[0].get<std::string>(1)}, {"after", {{"role", core::to_string(role)}}}})};
-    co_await tx.execute(insert_audit_event, audit_params(event, origin, now));
+    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, origin, now));
     auto rows = co_await tx.execute(select_member, pg::params{}.add(tenant_id).add(user_id));
     auto added = member_from(rows[0]);
     co_await tx.commit();
@@ -399,7 +424,7 @@ boost::asio::awaitable<core::result<void>> console_store::change_membership(
             if (change.type != kind::unsuspend)
                 co_await tx.execute(end_member_sessions, pg::params{}.add(tenant_id).add(user_id).add(action).add(now));
             admin_audit_event event{tenant_id, actor_text, action, "member", user_id, "success", detail};
-            co_await tx.execute(insert_audit_event, audit_params(event, origin, now));
+            co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, origin, now));
             co_await tx.commit();
             co_return verdict;
         }
@@ -410,6 +435,96 @@ boost::asio::awaitable<core::result<void>> console_store::change_membership(
                              boost::json::serialize(boost::json::object{{"reason", verdict.error().message()}})};
     co_await record(std::move(denied), std::move(origin), now);
     co_return verdict;
+}
+
+boost::asio::awaitable<core::result<console_session_record>> console_store::open_sso_session(
+    sso_sign_in in, new_console_session session
+) {
+    using kind = core::sso_binding::kind;
+    const bool step_up = in.step_up_user_id.has_value();
+    core::result<core::sso_binding> binding = core::errc::sso_not_a_member;
+    std::string user_id;
+    {
+        auto tx = co_await db_.begin();
+        core::sso_binding_facts facts;
+        facts.verified_email = in.verified_email.has_value();
+        facts.just_in_time = in.just_in_time_viewers;
+        auto bound = co_await tx.execute(select_bound_identity, pg::params{}.add(in.tenant_id).add(in.issuer).add(in.subject));
+        if (bound.size() == 1) facts.bound_user_id = bound[0].get<std::string>(0);
+        if (in.verified_email) {
+            auto member = co_await tx.execute(
+                select_member_by_email_for_sso, pg::params{}.add(in.tenant_id).add(*in.verified_email).add(in.issuer)
+            );
+            if (member.size() == 1)
+                facts.by_email = core::sso_binding_facts::member_by_email{member[0].get<std::string>(0), member[0].get<bool>(1)};
+        }
+        binding = core::decide_sso_binding(facts);
+        if (binding) {
+            user_id = binding->user_id;
+            if (binding->type == kind::create_viewer) {
+                auto person = co_await tx.execute(
+                    upsert_console_user, pg::params{}.add(session.candidate_user_id).add(*in.verified_email).add("").add(session.now)
+                );
+                user_id = person[0].get<std::string>(0);
+                co_await tx.execute(insert_new_membership,
+                                    pg::params{}.add(in.tenant_id).add(user_id).add(core::to_string(core::role::viewer)).add("sso").add(session.now));
+            }
+            if (binding->type != kind::existing)
+                co_await tx.execute(insert_identity,
+                                    pg::params{}.add(in.tenant_id).add(in.issuer).add(in.subject).add(user_id).add(session.now));
+            auto status = co_await tx.execute(lock_membership_status, pg::params{}.add(in.tenant_id).add(user_id));
+            if (status.size() == 0) binding = core::errc::sso_not_a_member;
+            else if (auto member = core::judge_sso_member(status_from(status[0].get<std::string>(0)), in.step_up_user_id, user_id); !member)
+                binding = member.error();
+        }
+        if (binding) {
+            const auto actor = "user:" + user_id;
+            const auto identity_detail = boost::json::serialize(boost::json::object{{"issuer", in.issuer}, {"subject", in.subject}});
+            if (binding->type == kind::create_viewer) {
+                admin_audit_event created{in.tenant_id, "sso", "member.added", "member", user_id, "success",
+                                          boost::json::serialize(boost::json::object{
+                                              {"email", *in.verified_email}, {"after", {{"role", "viewer"}}}, {"just_in_time", true}})};
+                co_await tx.execute(insert_admin_audit_event, admin_audit_params(created, session.origin, session.now));
+            }
+            if (binding->type != kind::existing) {
+                admin_audit_event linked{in.tenant_id, actor, "console.identity_linked", "member", user_id, "success", identity_detail};
+                co_await tx.execute(insert_admin_audit_event, admin_audit_params(linked, session.origin, session.now));
+            }
+            // A step-up replaces the session it was started from (a new token on re-authentication).
+            if (step_up && in.step_up_session_hash) {
+                pg::params end;
+                end.add_bytea(*in.step_up_session_hash).add(user_id).add("reauthenticated").add(session.now);
+                co_await tx.execute(end_own_session_with_hash, end);
+            }
+            pg::params s;
+            s.add_bytea(session.token_hash)
+                .add(session.id)
+                .add(in.tenant_id)
+                .add(user_id)
+                .add("oidc")
+                .add(in.auth_time)
+                .add(session.now)
+                .add(session.origin.client_ip)
+                .add(core::storable_text(session.origin.user_agent, 512));
+            co_await tx.execute(insert_session_at_auth_time, s);
+            admin_audit_event signed_in{in.tenant_id, actor, step_up ? "console.reauthenticated" : "console.signed_in", "session",
+                                        session.id, "success", identity_detail};
+            co_await tx.execute(insert_admin_audit_event, admin_audit_params(signed_in, session.origin, session.now));
+            pg::params find;
+            find.add_bytea(session.token_hash);
+            auto rows = co_await tx.execute(select_session_by_hash, find);
+            auto record = session_from(rows[0]);
+            co_await tx.commit();
+            co_return record;
+        }
+        co_await tx.rollback();
+    }
+    admin_audit_event denied{in.tenant_id, user_id.empty() ? "idp" : "user:" + user_id,
+                             step_up ? "console.reauthenticated" : "console.signed_in", "identity", in.subject, "denied",
+                             boost::json::serialize(boost::json::object{
+                                 {"issuer", in.issuer}, {"reason", binding.error().message()}})};
+    co_await record(std::move(denied), std::move(session.origin), session.now);
+    co_return binding.error();
 }
 
 }  // namespace chal::storage

@@ -125,9 +125,11 @@ struct service::parts {
     expiry_sweeper sweeper;
     console::static_assets console_assets;
     storage::console_store console_store;
+    storage::console_sso_store console_sso_store;
     storage::stats_store stats;
     services::console_access console_access;
     services::members members;
+    services::console_sso console_sso;
     services::dashboard dashboard;
     console::console_pages console;
     http::server server;
@@ -179,12 +181,15 @@ struct service::parts {
               [this] { wake_outboxes(); }
           ),
           console_store(db),
+          console_sso_store(db),
           stats(db),
           console_access(console_store, clock),
           members(console_store, clock),
+          console_sso(console_sso_store, console_store, console_access, secrets, clock),
           dashboard(stats, clock),
-          console(console::console_dependencies{console_access, members, dashboard, clock},
-                  console::console_settings{config.verification.public_base_url, config.verification.trusted_proxies}),
+          console(console::console_dependencies{console_access, members, dashboard, console_sso, oidc, clock},
+                  console::console_settings{config.verification.public_base_url, config.verification.trusted_proxies,
+                                            config.identity_providers.allow_plain_http}),
           server(io.get_executor(), config.server,
                  make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets, console), hooks()),
           shutdown_signal(io.get_executor()) {}
