@@ -8,6 +8,7 @@
 #include "api/verification/html.hpp"
 #include "api/verification/oidc_client.hpp"
 #include "app/core/console_sso.hpp"
+#include "app/core/text.hpp"
 #include "app/crypto/crypto.hpp"
 #include "app/crypto/jose.hpp"
 #include "app/http/request_fields.hpp"
@@ -190,7 +191,10 @@ boost::asio::awaitable<http::response> console_pages::sso_callback(http::request
     const auto browser = existing_login_browser(ctx, secure_cookie_);
     const auto state = http::field_or_empty(query, "state");
     // Spent whatever follows, so a refused or replayed answer can never be presented again.
-    auto consumed = co_await deps_.sso.consume(state, browser ? browser->hash : crypto::sha256(crypto::random_bytes(32)));
+    // Without the cookie no flow can match; named first (g++ 12 mishandles temporaries of a
+    // conditional expression inside co_await).
+    std::string browser_hash = browser ? browser->hash : crypto::sha256(crypto::random_bytes(32));
+    auto consumed = co_await deps_.sso.consume(state, std::move(browser_hash));
     if (auto* refused = std::get_if<storage::login_flow_refusal>(&consumed)) {
         spdlog::info("console sso callback refused reason={} cookie={}", refusal_reason(*refused), browser ? "yes" : "no");
         if (!browser && *refused == storage::login_flow_refusal::other_browser)

@@ -47,11 +47,6 @@ constexpr pg::query insert_new_membership{"insert_new_membership", R"sql(
     VALUES ($1, $2, $3, 'active', $4, $5, $5)
     ON CONFLICT (tenant_id, user_id) DO NOTHING)sql"};
 
-constexpr pg::query insert_session{"insert_console_session", R"sql(
-    INSERT INTO console_sessions (token_hash, id, tenant_id, user_id, auth_method, auth_time, created_at, last_seen_at,
-                                  client_ip, user_agent)
-    VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $7, $8))sql"};
-
 #define CHAL_SESSION_COLUMNS                                                                               \
     "s.id, s.tenant_id, t.name, s.user_id, u.email, u.display_name, m.role, m.status, s.auth_method, "     \
     "s.auth_time, s.created_at, s.last_seen_at, s.client_ip, s.user_agent "                                \
@@ -113,7 +108,7 @@ constexpr pg::query delete_membership{"delete_membership", R"sql(
     WITH identities AS (DELETE FROM console_identities WHERE tenant_id = $1 AND user_id = $2)
     DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2)sql"};
 
-constexpr pg::query insert_session_at_auth_time{"insert_console_session_at_auth_time", R"sql(
+constexpr pg::query insert_session{"insert_console_session", R"sql(
     INSERT INTO console_sessions (token_hash, id, tenant_id, user_id, auth_method, auth_time, created_at, last_seen_at,
                                   client_ip, user_agent)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9))sql"};
@@ -200,6 +195,34 @@ pg::params admin_audit_params(const admin_audit_event& e, const request_origin& 
     return p;
 }
 
+namespace {
+
+// Opens `session` (auth_method as it says, signed in at `auth_time`) for the member inside `tx`,
+// audits `event`, and returns the session as the pages will read it.
+boost::asio::awaitable<console_session_record> open_session(
+    pg::transaction& tx, const new_console_session& session, const std::string& tenant_id, const std::string& user_id,
+    core::timestamp auth_time, admin_audit_event event
+) {
+    pg::params s;
+    s.add_bytea(session.token_hash)
+        .add(session.id)
+        .add(tenant_id)
+        .add(user_id)
+        .add(session.auth_method)
+        .add(auth_time)
+        .add(session.now)
+        .add(session.origin.client_ip)
+        .add(core::storable_text(session.origin.user_agent, 512));
+    co_await tx.execute(insert_session, s);
+    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, session.origin, session.now));
+    pg::params find;
+    find.add_bytea(session.token_hash);
+    auto rows = co_await tx.execute(select_session_by_hash, find);
+    co_return session_from(rows[0]);
+}
+
+}  // namespace
+
 boost::asio::awaitable<void> console_store::record(admin_audit_event event, request_origin origin, core::timestamp now) {
     co_await db_.execute(insert_admin_audit_event, admin_audit_params(event, origin, now));
 }
@@ -258,23 +281,9 @@ boost::asio::awaitable<core::result<console_session_record>> console_store::rede
         upsert_active_membership,
         pg::params{}.add(tenant_id).add(user_id).add(role).add("setup_link").add(session.now)
     );
-    pg::params s;
-    s.add_bytea(session.token_hash)
-        .add(session.id)
-        .add(tenant_id)
-        .add(user_id)
-        .add(session.auth_method)
-        .add(session.now)
-        .add(session.origin.client_ip)
-        .add(core::storable_text(session.origin.user_agent, 512));
-    co_await tx.execute(insert_session, s);
     admin_audit_event event{tenant_id, "user:" + user_id, "console.setup_link_redeemed", "member", user_id, "success",
                             boost::json::serialize(boost::json::object{{"purpose", purpose}, {"role", role}})};
-    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, session.origin, session.now));
-    pg::params find;
-    find.add_bytea(session.token_hash);
-    auto rows = co_await tx.execute(select_session_by_hash, find);
-    auto record = session_from(rows[0]);
+    auto record = co_await open_session(tx, session, tenant_id, user_id, session.now, std::move(event));
     co_await tx.commit();
     co_return record;
 }
@@ -496,24 +505,9 @@ boost::asio::awaitable<core::result<console_session_record>> console_store::open
                 end.add_bytea(*in.step_up_session_hash).add(user_id).add("reauthenticated").add(session.now);
                 co_await tx.execute(end_own_session_with_hash, end);
             }
-            pg::params s;
-            s.add_bytea(session.token_hash)
-                .add(session.id)
-                .add(in.tenant_id)
-                .add(user_id)
-                .add("oidc")
-                .add(in.auth_time)
-                .add(session.now)
-                .add(session.origin.client_ip)
-                .add(core::storable_text(session.origin.user_agent, 512));
-            co_await tx.execute(insert_session_at_auth_time, s);
             admin_audit_event signed_in{in.tenant_id, actor, step_up ? "console.reauthenticated" : "console.signed_in", "session",
                                         session.id, "success", identity_detail};
-            co_await tx.execute(insert_admin_audit_event, admin_audit_params(signed_in, session.origin, session.now));
-            pg::params find;
-            find.add_bytea(session.token_hash);
-            auto rows = co_await tx.execute(select_session_by_hash, find);
-            auto record = session_from(rows[0]);
+            auto record = co_await open_session(tx, session, in.tenant_id, user_id, in.auth_time, std::move(signed_in));
             co_await tx.commit();
             co_return record;
         }

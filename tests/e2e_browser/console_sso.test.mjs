@@ -23,6 +23,14 @@ const masterKey = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 const clientId = 'challenge-console';
 const clientSecret = 'console-s3cret+with/odd=chars';
 const work = mkdtempSync(path.join(os.tmpdir(), 'chal-console-sso-'));
+// The database is shared with other suites and runs: this run's people have addresses of their own.
+const run = `${Date.now().toString(36)}${process.pid}`;
+const person = (name) => `${name}.${run}@example.com`;
+const ownerEmail = person('owner');
+const renamedOwnerEmail = person('owner.renamed');
+const adminEmail = person('admin');
+const suspendedEmail = person('suspended');
+const strangerEmail = person('stranger');
 
 let server, base, op, opPort, browser, tenantId, env, setupUrl;
 let serverLog = '';
@@ -37,20 +45,20 @@ function psql(sql) {
 }
 
 // The provider's people; the Owner's email at the provider is `ownerEmail` (subject unchanged).
-function usersFile(ownerEmail) {
+function usersFile(ownerAtProvider) {
   const file = path.join(work, `users-${Date.now()}-${Math.random()}.json`);
   writeFileSync(file, JSON.stringify([
-    { sub: 'sub-owner', email: ownerEmail },
-    { sub: 'sub-admin', email: 'admin@example.com' },
-    { sub: 'sub-suspended', email: 'suspended@example.com' },
-    { sub: 'sub-stranger', email: 'stranger@example.com' },
+    { sub: `sub-owner-${run}`, email: ownerAtProvider },
+    { sub: `sub-admin-${run}`, email: adminEmail },
+    { sub: `sub-suspended-${run}`, email: suspendedEmail },
+    { sub: `sub-stranger-${run}`, email: strangerEmail },
   ]));
   return file;
 }
 
-function startProvider(ownerEmail, port) {
+function startProvider(ownerAtProvider, port) {
   return startFixture('../idp/oidc_op.mjs', ['--client-id', clientId, '--client-secret', clientSecret,
-    '--redirect-uri', `${base}/console/auth/callback`, '--users', usersFile(ownerEmail),
+    '--redirect-uri', `${base}/console/auth/callback`, '--users', usersFile(ownerAtProvider),
     ...(port ? ['--port', String(port)] : [])]);
 }
 
@@ -105,12 +113,12 @@ before(async () => {
   assert.ok(database, 'CHAL_TEST_DATABASE_URL must be set');
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  op = await startProvider('owner@example.com');
+  op = await startProvider(ownerEmail);
   opPort = new URL(op.issuer).port;
   env = { ...process.env, DATABASE_URL: database, CHALLENGE_MASTER_KEY: masterKey, CHALLENGE_ALLOW_HTTP_IDP: 'true',
     CHALLENGE_PUBLIC_BASE_URL: base };
   cli(['migrate']);
-  const created = cli(['tenant', 'create', '--name', `Console SSO ${Date.now()}`, '--owner-email', 'owner@example.com', '--json']);
+  const created = cli(['tenant', 'create', '--name', `Console SSO ${Date.now()}`, '--owner-email', ownerEmail, '--json']);
   const link = JSON.parse(created.trim().split('\n').at(-1));
   tenantId = link.tenant_id;
   setupUrl = link.setup_url;
@@ -132,10 +140,10 @@ test('setup link, SSO set by the CLI, sign-in by SSO bound by subject, and a ste
   await owner.goto(setupUrl);
   await Promise.all([owner.waitForURL(`${base}/console`), owner.click('button[type="submit"]')]);
   await owner.goto(`${base}/console/users`);
-  for (const [email, role] of [['admin@example.com', 'admin'], ['suspended@example.com', 'viewer']]) {
+  for (const [email, role] of [[adminEmail, 'admin'], [suspendedEmail, 'viewer']]) {
     await owner.fill('#email', email);
     await owner.selectOption('#role', role);
-    await Promise.all([owner.waitForURL(`${base}/console/users`), owner.click('text=Add user')]);
+    await Promise.all([owner.waitForEvent('load'), owner.click('button:has-text("Add user")')]);
   }
 
   // The operator configures the tenant's console SSO; the secret never comes back.
@@ -158,9 +166,9 @@ test('setup link, SSO set by the CLI, sign-in by SSO bound by subject, and a ste
   await first.close();
 
   // First SSO sign-in: linked by the verified email, audited.
-  const one = await signInBySso('owner@example.com');
+  const one = await signInBySso(ownerEmail);
   assert.equal(new URL(one.page.url()).pathname, '/console');
-  assert.match(await one.page.textContent('.signed-in-as'), /owner@example\.com \(Owner\)/);
+  assert.match(await one.page.textContent('.signed-in-as'), new RegExp(`${ownerEmail.replace(/\./g, '\\.')} \\(Owner\\)`));
   const authorization = await lastAuthorizationRequest();
   assert.equal(authorization.code_challenge_method, 'S256');
   assert.ok(authorization.state && authorization.nonce && authorization.code_challenge);
@@ -171,7 +179,7 @@ test('setup link, SSO set by the CLI, sign-in by SSO bound by subject, and a ste
   assert.equal(session.httpOnly, true);
   assert.equal(session.sameSite, 'Lax');
   assert.equal(session.path, '/');
-  const loginCookie = one.startAnswers[0].headers()['set-cookie'];
+  const loginCookie = await one.startAnswers[0].headerValue('set-cookie');
   assert.match(loginCookie, /^console_login=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
   assert.equal((await one.ctx.cookies(base)).some((c) => c.name === 'console_login'), false, 'spent with the callback');
   assert.equal(psql(`SELECT count(*) FROM audit_events WHERE tenant_id = '${tenantId}' AND action = 'console.identity_linked'`), '1');
@@ -180,19 +188,19 @@ test('setup link, SSO set by the CLI, sign-in by SSO bound by subject, and a ste
 
   // The provider now knows the Owner by another email: the binding is the subject.
   await stopChild(op.child);
-  op = await startProvider('owner.renamed@example.com', opPort);
-  const two = await signInBySso('owner@example.com', 'owner.renamed@example.com');
+  op = await startProvider(renamedOwnerEmail, opPort);
+  const two = await signInBySso(ownerEmail, renamedOwnerEmail);
   assert.equal(new URL(two.page.url()).pathname, '/console');
-  assert.match(await two.page.textContent('.signed-in-as'), /owner@example\.com \(Owner\)/);
+  assert.match(await two.page.textContent('.signed-in-as'), new RegExp(`${ownerEmail.replace(/\./g, '\\.')} \\(Owner\\)`));
   assert.equal(psql(`SELECT count(*) FROM console_identities WHERE tenant_id = '${tenantId}'`), '1');
 
   // Ten minutes on, the sign-in is no longer fresh: changing an Admin's role asks for a step-up.
   psql(`UPDATE console_sessions SET auth_time = auth_time - interval '10 minutes' WHERE tenant_id = '${tenantId}' AND ended_at IS NULL`);
-  const admin = userId('admin@example.com');
+  const admin = userId(adminEmail);
   const page = two.page;
   await page.goto(`${base}/console/users`);
   await page.selectOption(`#role-${admin}`, 'analyst');
-  await page.click(`form:has(#role-${admin}) button[type="submit"]`);
+  await Promise.all([page.waitForEvent('load'), page.click(`form:has(#role-${admin}) button[type="submit"]`)]);
   await page.waitForSelector('#sign-in-again');
   assert.match(await page.textContent('[role="alert"]'), /Sign in again/);
   const before = (await sessionCookie(two.ctx)).value;
@@ -201,14 +209,14 @@ test('setup link, SSO set by the CLI, sign-in by SSO bound by subject, and a ste
   const stepUp = await lastAuthorizationRequest();
   assert.equal(stepUp.prompt, 'login');
   assert.equal(stepUp.max_age, '0');
-  await loginAtProvider(page, 'owner.renamed@example.com');
+  await loginAtProvider(page, renamedOwnerEmail);
   assert.equal(new URL(page.url()).pathname, '/console/users', 'back where the step-up started');
   const after = (await sessionCookie(two.ctx)).value;
   assert.notEqual(after, before, 'a new session token on re-authentication');
   assert.equal(psql(`SELECT end_reason FROM console_sessions WHERE end_reason = 'reauthenticated' AND tenant_id = '${tenantId}'`), 'reauthenticated');
 
   await page.selectOption(`#role-${admin}`, 'analyst');
-  await Promise.all([page.waitForURL(`${base}/console/users`), page.click(`form:has(#role-${admin}) button[type="submit"]`)]);
+  await Promise.all([page.waitForEvent('load'), page.click(`form:has(#role-${admin}) button[type="submit"]`)]);
   assert.equal(psql(`SELECT role FROM memberships WHERE tenant_id = '${tenantId}' AND user_id = '${admin}'`), 'analyst');
   await two.ctx.close();
 });
@@ -222,7 +230,7 @@ test('an answer with an unknown state, from another browser, or replayed is refu
   await ctx.close();
 
   const sessions = () => psql(`SELECT count(*) FROM console_sessions WHERE tenant_id = '${tenantId}'`);
-  const signedIn = await signInBySso('admin@example.com');
+  const signedIn = await signInBySso(adminEmail);
   assert.equal(new URL(signedIn.page.url()).pathname, '/console');
   const answer = signedIn.callbacks.at(-1);
   const count = sessions();
@@ -237,8 +245,8 @@ test('an answer with an unknown state, from another browser, or replayed is refu
 });
 
 test('a suspended member and a stranger (just-in-time creation off) are refused after signing in', async () => {
-  psql(`UPDATE memberships SET status = 'suspended' WHERE tenant_id = '${tenantId}' AND user_id = '${userId('suspended@example.com')}'`);
-  const suspended = await signInBySso('suspended@example.com');
+  psql(`UPDATE memberships SET status = 'suspended' WHERE tenant_id = '${tenantId}' AND user_id = '${userId(suspendedEmail)}'`);
+  const suspended = await signInBySso(suspendedEmail);
   assert.equal(new URL(suspended.page.url()).pathname, '/console/auth/callback');
   assert.match(await suspended.page.textContent('main'), /suspended/);
   assert.equal(await sessionCookie(suspended.ctx), undefined);
@@ -249,10 +257,10 @@ test('a suspended member and a stranger (just-in-time creation off) are refused 
   const page = await ctx.newPage();
   await page.goto(`${base}/console/sign-in?tenant=${tenantId}`);
   await page.click('text=Continue to sign in');
-  await loginAtProvider(page, 'stranger@example.com');
+  await loginAtProvider(page, strangerEmail);
   assert.match(await page.textContent('main'), /Ask an admin to add you/);
   assert.equal(await sessionCookie(ctx), undefined);
-  assert.equal(psql("SELECT count(*) FROM console_users WHERE email = 'stranger@example.com'"), '0', 'nothing written');
+  assert.equal(psql(`SELECT count(*) FROM console_users WHERE email = '${strangerEmail}'`), '0', 'nothing written');
   assert.ok(Number(psql(`SELECT count(*) FROM audit_events WHERE tenant_id = '${tenantId}' AND action = 'console.signed_in' AND outcome = 'denied'`)) >= 2);
   await ctx.close();
 });
