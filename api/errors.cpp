@@ -80,6 +80,22 @@ api_error error_for(core::errc e) {
             return {400, "A filter is not valid: status is initiated, in-progress, verified, failed or expired; source is "
                          "slack_command, slack_api, webhook_api, console or mcp; outcome is success, denied or failed; "
                          "from and to are dates like 2026-12-04; cursor comes from the previous page"};
+        case errc::invalid_sso_issuer:
+            return {400, "issuer must be an absolute https:// URL without query or fragment (http:// only for a loopback address)"};
+        case errc::invalid_sso_client_id: return {400, "client id must be 1 to 512 printable characters"};
+        case errc::invalid_sso_client_secret: return {400, "client secret must be 1 to 4096 characters without control characters"};
+        case errc::sso_not_configured: return {404, "Console sign-in with your identity provider is not set up for this organisation"};
+        case errc::sso_not_a_member:
+            return {403, "You signed in, but you are not a member of this organisation's console. Ask an admin to add you"};
+        case errc::sso_member_suspended: return {403, "Your console access is suspended. Ask an admin if this is a mistake"};
+        case errc::sso_identity_conflict:
+            return {403, "This member's console access is already linked to another account at your identity provider. "
+                         "Ask an admin"};
+        case errc::sso_other_person:
+            return {403, "You signed in again as someone else. Nothing was changed; sign in again as yourself"};
+        case errc::sso_login_state_invalid:
+            return {400, "This sign-in cannot be used: it was already used, has expired or was started in another browser. "
+                         "Nothing was changed; start again"};
     }
     return {500, "Internal server error"};
 }

@@ -47,6 +47,8 @@ public:
     std::string session_cookie(std::string_view token) const;
     std::string cleared_session_cookie() const;
     const std::string& cookie_name() const noexcept { return cookie_name_; }
+    // Whether cookies are Secure (the public base URL is https).
+    bool is_secure() const noexcept { return secure_; }
 
 private:
     services::console_access& access_;

@@ -1,5 +1,7 @@
 #include "console/pages.hpp"
 
+#include "console/layout.hpp"
+
 #include "api/errors.hpp"
 #include "api/verification/html.hpp"
 #include "app/core/cross_origin.hpp"
@@ -62,18 +64,25 @@ std::string new_nonce() {
     return crypto::base64_encode(crypto::random_bytes(18));
 }
 
-void set_console_headers(http::response& res, std::string_view nonce) {
+void set_console_headers(http::response& res, std::string_view nonce, std::string_view extra_form_action) {
     api::add_security_headers(res);
     res.set(
         "Content-Security-Policy",
         "default-src 'none'; script-src 'nonce-" + std::string(nonce) +
-            "'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-            "object-src 'none'; frame-ancestors 'none'"
+            "'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'" +
+            (extra_form_action.empty() ? "" : " " + std::string(extra_form_action)) +
+            "; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
     );
 }
 
-// A whole console page. `nav` is empty on pages shown before signing in.
-http::response page(unsigned status, std::string_view title, std::string_view nav, std::string_view main_html) {
+std::string field_error_html(std::string_view id, std::string_view message) {
+    return "<p class=\"field-error\" id=\"" + std::string(id) + "-error\">" + html_escape(message) + "</p>";
+}
+
+}  // namespace
+
+http::response page(unsigned status, std::string_view title, std::string_view nav, std::string_view main_html,
+                    std::string_view extra_form_action) {
     const auto nonce = new_nonce();
     std::string body =
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -89,18 +98,20 @@ http::response page(unsigned status, std::string_view title, std::string_view na
     body += "</main></body></html>\n";
     http::response res{static_cast<bh::status>(status), 11};
     res.set(bh::field::content_type, "text/html; charset=utf-8");
-    set_console_headers(res, nonce);
+    set_console_headers(res, nonce, extra_form_action);
     res.body() = std::move(body);
     return res;
-}
-
-std::string field_error_html(std::string_view id, std::string_view message) {
-    return "<p class=\"field-error\" id=\"" + std::string(id) + "-error\">" + html_escape(message) + "</p>";
 }
 
 std::string message_page_html(std::string_view heading, std::string_view text) {
     return "<h1>" + html_escape(heading) + "</h1><p>" + html_escape(text) + "</p>";
 }
+
+std::string csrf_input(std::string_view token) {
+    return "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(token) + "\">";
+}
+
+namespace {
 
 // Too many made-up cookies or links from this address: refused before any lookup.
 http::response too_many_attempts(std::chrono::seconds wait) {
@@ -119,14 +130,8 @@ std::string format_duration(double seconds) {
 
 }  // namespace
 
-struct console_pages::signed_in_request {
-    storage::console_session_record session;
-    core::principal who;
-    std::string csrf;  // the synchronizer token every form of this session carries
-    std::string nav;   // the page header for this member
-};
-
-console_pages::console_pages(console_dependencies deps) : deps_(std::move(deps)), auth_(deps_.auth) {}
+console_pages::console_pages(console_dependencies deps, console_settings settings)
+    : deps_(std::move(deps)), settings_(std::move(settings)), auth_(deps_.auth) {}
 
 http::response console_pages::sign_in_redirect() const {
     return api::redirect_response("/console/sign-in");
@@ -134,9 +139,6 @@ http::response console_pages::sign_in_redirect() const {
 
 namespace {
 
-std::string csrf_input(std::string_view token) {
-    return "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(token) + "\">";
-}
 
 std::string nav_html(const storage::console_session_record& s, std::string_view csrf, std::string_view current_path) {
     std::string out = "<header class=\"site-header\"><a class=\"brand\" href=\"/console\">Challenge</a>"
@@ -228,13 +230,6 @@ boost::asio::awaitable<http::response> console_pages::setup(http::request_contex
     auto res = api::redirect_response("/console");
     res.set(bh::field::set_cookie, auth_.session_cookie(in->token));
     co_return res;
-}
-
-boost::asio::awaitable<http::response> console_pages::sign_in(http::request_context&) {
-    co_return page(200, "Sign in", "",
-                   "<h1>Sign in to the console</h1><p>Your session has ended or you are not signed in. "
-                   "Ask your Challenge operator for a setup link (<code>challenge console setup-link</code>), "
-                   "or use the one you were sent. Links work once and last 24 hours.</p>");
 }
 
 boost::asio::awaitable<http::response> console_pages::sign_out(http::request_context& ctx) {
@@ -334,6 +329,7 @@ struct console_pages::user_form {
     std::string email, name, role = "viewer";
     std::string error_field;  // "email", "name", "role", or "" for an error about the whole page
     std::string error;
+    bool offer_step_up = false;  // the refusal was errc::fresh_login_required
 };
 
 namespace {
@@ -402,6 +398,7 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
     std::string main = "<h1>Users</h1>";
     if (!form.error.empty() && form.error_field.empty())
         main += "<p class=\"error-summary\" role=\"alert\">" + html_escape(form.error) + "</p>";
+    if (form.offer_step_up) main += step_up_form_html(me.csrf, "/console/users");
     // Focusable and named, so a table wider than a phone can be scrolled from the keyboard.
     main += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"members-caption\"><table>"
             "<caption id=\"members-caption\">Members of " + html_escape(me.session.tenant_name) +
@@ -447,7 +444,8 @@ boost::asio::awaitable<http::response> console_pages::users_page(const signed_in
                 role_options(form.role, is_owner) + "</select>" + (role_invalid ? field_error_html("role", form.error) : "") +
                 "</p><p><button type=\"submit\">Add user</button></p></form></section>";
     }
-    co_return page(status, "Users", me.nav, main);
+    co_return page(status, "Users", me.nav, main,
+                   form.offer_step_up ? identity_provider_form_targets(settings_.allow_http_idp) : "");
 }
 
 boost::asio::awaitable<http::response> console_pages::add_user(http::request_context& ctx) {
@@ -498,6 +496,7 @@ boost::asio::awaitable<http::response> console_pages::change_user(http::request_
     if (changed) co_return api::redirect_response("/console/users");
     const auto e = api::error_for(changed.error());
     form.error = e.message;
+    form.offer_step_up = changed.error() == core::errc::fresh_login_required;
     co_return co_await users_page(*me, e.status, form);
 }
 

@@ -9,6 +9,7 @@
 #include "app/services/audit_log.hpp"
 #include "app/services/challenge_views.hpp"
 #include "app/services/console_access.hpp"
+#include "app/services/console_sso.hpp"
 #include "app/services/dashboard.hpp"
 #include "app/services/members.hpp"
 #include "console/console_auth.hpp"
@@ -18,7 +19,20 @@
 #include <string>
 #include <vector>
 
+namespace chal::api {
+class oidc_client;
+}
+
 namespace chal::console {
+
+struct console_settings {
+    // The origin people reach the console at (scheme://host[:port]); non-GET requests from any
+    // other origin are refused, and the session cookie is __Host- and Secure when it is https.
+    std::string public_base_url = "http://127.0.0.1:8080";
+    std::vector<std::string> trusted_proxies;
+    // The development setting that lets a provider's sign-in page be plain http.
+    bool allow_http_idp = false;
+};
 
 struct console_dependencies {
     console_auth& auth;
@@ -27,17 +41,23 @@ struct console_dependencies {
     services::dashboard& dashboard;
     services::challenge_views& challenges;
     services::audit_log& audit;
+    services::console_sso& sso;
+    api::oidc_client& oidc;  // the one OIDC relying party client, shared with the verification pages
     core::clock_function clock;
 };
 
 class console_pages {
 public:
     struct signed_in_request;
-    explicit console_pages(console_dependencies deps);
+    console_pages(console_dependencies deps, console_settings settings);
 
     boost::asio::awaitable<http::response> setup_form(http::request_context& ctx);  // GET /console/setup/{token}
     boost::asio::awaitable<http::response> setup(http::request_context& ctx);       // POST /console/setup/{token}
-    boost::asio::awaitable<http::response> sign_in(http::request_context& ctx);     // GET /console/sign-in
+    // Console SSO (console/sso.cpp): sign in by the tenant's own OIDC client, and the step-up.
+    boost::asio::awaitable<http::response> sign_in(http::request_context& ctx);        // GET /console/sign-in
+    boost::asio::awaitable<http::response> start_sign_in(http::request_context& ctx);  // POST /console/sign-in
+    boost::asio::awaitable<http::response> sso_callback(http::request_context& ctx);   // GET /console/auth/callback
+    boost::asio::awaitable<http::response> reauthenticate(http::request_context& ctx); // POST /console/reauth
     boost::asio::awaitable<http::response> sign_out(http::request_context& ctx);    // POST /console/sign-out
     boost::asio::awaitable<http::response> dashboard(http::request_context& ctx);   // GET /console
     boost::asio::awaitable<http::response> challenges(http::request_context& ctx);  // GET /console/challenges
@@ -57,9 +77,23 @@ private:
     boost::asio::awaitable<std::variant<signed_in_request, http::response>> signed_in(http::request_context& ctx, bool changes_state);
     std::optional<http::response> refuse_cross_origin(const http::request_context& ctx) const;
     http::response sign_in_redirect() const;
+    // Sends the browser to the tenant's provider (a step-up when `step_up` is given).
+    boost::asio::awaitable<http::response> redirect_to_provider(
+        const http::request_context& ctx, std::string tenant_id, std::string return_to, const signed_in_request* step_up
+    );
+    http::response sso_refusal_page(unsigned status, std::string_view text) const;
 
     console_dependencies deps_;
+    console_settings settings_;
     console_auth& auth_;
+};
+
+// A request made in a live session, with what its pages need.
+struct console_pages::signed_in_request {
+    storage::console_session_record session;
+    core::principal who;
+    std::string csrf;  // the synchronizer token every form of this session carries
+    std::string nav;   // the page header for this member
 };
 
 }  // namespace chal::console

@@ -1,5 +1,8 @@
 #include "storage/console_store.hpp"
 
+#include "storage/admin_audit.hpp"
+
+#include "app/core/console_sso.hpp"
 #include "app/core/text.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -10,11 +13,6 @@
 
 namespace chal::storage {
 namespace {
-
-constexpr pg::query insert_audit_event{"insert_admin_audit_event", R"sql(
-    INSERT INTO audit_events (tenant_id, challenge_id, actor, action, status_before, status_after, at,
-                              target_type, target_id, outcome, client_ip, user_agent, request_id, detail)
-    VALUES ($1, NULL, $2, $3, NULL, NULL, $4, $5, $6, $7, $8, $9, $10, $11::jsonb))sql"};
 
 constexpr pg::query insert_setup_link_row{"insert_console_setup_link", R"sql(
     INSERT INTO console_setup_links (token_hash, tenant_id, email, role, purpose, created_by, created_at, expires_at)
@@ -48,11 +46,6 @@ constexpr pg::query insert_new_membership{"insert_new_membership", R"sql(
     INSERT INTO memberships (tenant_id, user_id, role, status, created_by, created_at, updated_at)
     VALUES ($1, $2, $3, 'active', $4, $5, $5)
     ON CONFLICT (tenant_id, user_id) DO NOTHING)sql"};
-
-constexpr pg::query insert_session{"insert_console_session", R"sql(
-    INSERT INTO console_sessions (token_hash, id, tenant_id, user_id, auth_method, auth_time, created_at, last_seen_at,
-                                  client_ip, user_agent)
-    VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $7, $8))sql"};
 
 #define CHAL_SESSION_COLUMNS                                                                               \
     "s.id, s.tenant_id, t.name, s.user_id, u.email, u.display_name, m.role, m.status, s.auth_method, "     \
@@ -127,6 +120,32 @@ constexpr pg::query select_audit_page{"select_audit_page", R"sql(
       AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)
     ORDER BY id DESC LIMIT $8)sql"};
 
+constexpr pg::query insert_session{"insert_console_session", R"sql(
+    INSERT INTO console_sessions (token_hash, id, tenant_id, user_id, auth_method, auth_time, created_at, last_seen_at,
+                                  client_ip, user_agent)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9))sql"};
+
+constexpr pg::query select_bound_identity{"select_bound_console_identity", R"sql(
+    SELECT user_id FROM console_identities WHERE tenant_id = $1 AND issuer = $2 AND subject = $3)sql"};
+
+constexpr pg::query select_member_by_email_for_sso{"select_member_by_email_for_sso", R"sql(
+    SELECT u.id, EXISTS (SELECT 1 FROM console_identities i
+                         WHERE i.tenant_id = m.tenant_id AND i.user_id = u.id AND i.issuer = $3)
+    FROM console_users u JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $1
+    WHERE lower(u.email) = lower($2))sql"};
+
+// Two first sign-ins of one subject racing: the second finds the first's binding.
+constexpr pg::query insert_identity{"insert_console_identity", R"sql(
+    INSERT INTO console_identities (tenant_id, issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT DO NOTHING)sql"};
+
+constexpr pg::query lock_membership_status{"lock_membership_status", R"sql(
+    SELECT status FROM memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE)sql"};
+
+constexpr pg::query end_own_session_with_hash{"end_own_console_session_by_hash", R"sql(
+    UPDATE console_sessions SET ended_at = $4, end_reason = $3
+    WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL)sql"};
+
 core::role role_from(const std::string& text) {
     return core::parse_role(text).value_or(core::role::viewer);
 }
@@ -159,15 +178,6 @@ member_record member_from(const pg::row& r) {
             status_from(r.get<std::string>(4)), r.get<core::timestamp>(5), r.get<std::string>(6)};
 }
 
-pg::params audit_params(const admin_audit_event& e, const request_origin& origin, core::timestamp now) {
-    pg::params p;
-    p.add(e.tenant_id).add(e.actor).add(e.action).add(now).add(e.target_type).add(e.target_id).add(e.outcome);
-    p.add(origin.client_ip.empty() ? std::nullopt : std::optional<std::string>(origin.client_ip));
-    p.add(origin.user_agent.empty() ? std::nullopt : std::optional<std::string>(core::storable_text(origin.user_agent, 512)));
-    p.add(origin.request_id.empty() ? std::nullopt : std::optional<std::string>(origin.request_id));
-    p.add(e.detail_json);
-    return p;
-}
 
 std::string role_change_detail(core::role before, core::role after) {
     return boost::json::serialize(boost::json::object{
@@ -205,8 +215,47 @@ boost::asio::awaitable<std::vector<audit_entry>> console_store::audit_events(
     co_return out;
 }
 
+
+pg::params admin_audit_params(const admin_audit_event& e, const request_origin& origin, core::timestamp now) {
+    pg::params p;
+    p.add(e.tenant_id).add(e.actor).add(e.action).add(now).add(e.target_type).add(e.target_id).add(e.outcome);
+    p.add(origin.client_ip.empty() ? std::nullopt : std::optional<std::string>(origin.client_ip));
+    p.add(origin.user_agent.empty() ? std::nullopt : std::optional<std::string>(core::storable_text(origin.user_agent, 512)));
+    p.add(origin.request_id.empty() ? std::nullopt : std::optional<std::string>(origin.request_id));
+    p.add(e.detail_json);
+    return p;
+}
+
+namespace {
+
+// Opens `session` (auth_method as it says, signed in at `auth_time`) for the member inside `tx`,
+// audits `event`, and returns the session as the pages will read it.
+boost::asio::awaitable<console_session_record> open_session(
+    pg::transaction& tx, const new_console_session& session, const std::string& tenant_id, const std::string& user_id,
+    core::timestamp auth_time, admin_audit_event event
+) {
+    pg::params s;
+    s.add_bytea(session.token_hash)
+        .add(session.id)
+        .add(tenant_id)
+        .add(user_id)
+        .add(session.auth_method)
+        .add(auth_time)
+        .add(session.now)
+        .add(session.origin.client_ip)
+        .add(core::storable_text(session.origin.user_agent, 512));
+    co_await tx.execute(insert_session, s);
+    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, session.origin, session.now));
+    pg::params find;
+    find.add_bytea(session.token_hash);
+    auto rows = co_await tx.execute(select_session_by_hash, find);
+    co_return session_from(rows[0]);
+}
+
+}  // namespace
+
 boost::asio::awaitable<void> console_store::record(admin_audit_event event, request_origin origin, core::timestamp now) {
-    co_await db_.execute(insert_audit_event, audit_params(event, origin, now));
+    co_await db_.execute(insert_admin_audit_event, admin_audit_params(event, origin, now));
 }
 
 boost::asio::awaitable<void> console_store::insert_setup_link(setup_link_record link, request_origin origin) {
@@ -225,7 +274,7 @@ boost::asio::awaitable<void> console_store::insert_setup_link(setup_link_record 
         {"email", link.email}, {"role", core::to_string(link.role)}, {"purpose", link.purpose},
         {"expires_at", core::format_rfc3339(link.expires_at)}});
     admin_audit_event event{link.tenant_id, link.created_by, "console.setup_link_issued", "member", link.email, "success", detail};
-    co_await tx.execute(insert_audit_event, audit_params(event, origin, link.created_at));
+    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, origin, link.created_at));
     co_await tx.commit();
 }
 
@@ -263,23 +312,9 @@ boost::asio::awaitable<core::result<console_session_record>> console_store::rede
         upsert_active_membership,
         pg::params{}.add(tenant_id).add(user_id).add(role).add("setup_link").add(session.now)
     );
-    pg::params s;
-    s.add_bytea(session.token_hash)
-        .add(session.id)
-        .add(tenant_id)
-        .add(user_id)
-        .add(session.auth_method)
-        .add(session.now)
-        .add(session.origin.client_ip)
-        .add(core::storable_text(session.origin.user_agent, 512));
-    co_await tx.execute(insert_session, s);
     admin_audit_event event{tenant_id, "user:" + user_id, "console.setup_link_redeemed", "member", user_id, "success",
                             boost::json::serialize(boost::json::object{{"purpose", purpose}, {"role", role}})};
-    co_await tx.execute(insert_audit_event, audit_params(event, session.origin, session.now));
-    pg::params find;
-    find.add_bytea(session.token_hash);
-    auto rows = co_await tx.execute(select_session_by_hash, find);
-    auto record = session_from(rows[0]);
+    auto record = co_await open_session(tx, session, tenant_id, user_id, session.now, std::move(event));
     co_await tx.commit();
     co_return record;
 }
@@ -369,7 +404,7 @@ boost::asio::awaitable<core::result<member_record>> console_store::add_member(
     admin_audit_event event{tenant_id, actor_text, "member.added", "member", user_id, "success",
                             boost::json::serialize(boost::json::object{
                                 {"email", person[0].get<std::string>(1)}, {"after", {{"role", core::to_string(role)}}}})};
-    co_await tx.execute(insert_audit_event, audit_params(event, origin, now));
+    co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, origin, now));
     auto rows = co_await tx.execute(select_member, pg::params{}.add(tenant_id).add(user_id));
     auto added = member_from(rows[0]);
     co_await tx.commit();
@@ -429,7 +464,7 @@ boost::asio::awaitable<core::result<void>> console_store::change_membership(
             if (change.type != kind::unsuspend)
                 co_await tx.execute(end_member_sessions, pg::params{}.add(tenant_id).add(user_id).add(action).add(now));
             admin_audit_event event{tenant_id, actor_text, action, "member", user_id, "success", detail};
-            co_await tx.execute(insert_audit_event, audit_params(event, origin, now));
+            co_await tx.execute(insert_admin_audit_event, admin_audit_params(event, origin, now));
             co_await tx.commit();
             co_return verdict;
         }
@@ -440,6 +475,81 @@ boost::asio::awaitable<core::result<void>> console_store::change_membership(
                              boost::json::serialize(boost::json::object{{"reason", verdict.error().message()}})};
     co_await record(std::move(denied), std::move(origin), now);
     co_return verdict;
+}
+
+boost::asio::awaitable<core::result<console_session_record>> console_store::open_sso_session(
+    sso_sign_in in, new_console_session session
+) {
+    using kind = core::sso_binding::kind;
+    const bool step_up = in.step_up_user_id.has_value();
+    core::result<core::sso_binding> binding = core::errc::sso_not_a_member;
+    std::string user_id;
+    {
+        auto tx = co_await db_.begin();
+        core::sso_binding_facts facts;
+        facts.verified_email = in.verified_email.has_value();
+        facts.just_in_time = in.just_in_time_viewers;
+        auto bound = co_await tx.execute(select_bound_identity, pg::params{}.add(in.tenant_id).add(in.issuer).add(in.subject));
+        if (bound.size() == 1) facts.bound_user_id = bound[0].get<std::string>(0);
+        if (in.verified_email) {
+            auto member = co_await tx.execute(
+                select_member_by_email_for_sso, pg::params{}.add(in.tenant_id).add(*in.verified_email).add(in.issuer)
+            );
+            if (member.size() == 1)
+                facts.by_email = core::sso_binding_facts::member_by_email{member[0].get<std::string>(0), member[0].get<bool>(1)};
+        }
+        binding = core::decide_sso_binding(facts);
+        if (binding) {
+            user_id = binding->user_id;
+            if (binding->type == kind::create_viewer) {
+                auto person = co_await tx.execute(
+                    upsert_console_user, pg::params{}.add(session.candidate_user_id).add(*in.verified_email).add("").add(session.now)
+                );
+                user_id = person[0].get<std::string>(0);
+                co_await tx.execute(insert_new_membership,
+                                    pg::params{}.add(in.tenant_id).add(user_id).add(core::to_string(core::role::viewer)).add("sso").add(session.now));
+            }
+            if (binding->type != kind::existing)
+                co_await tx.execute(insert_identity,
+                                    pg::params{}.add(in.tenant_id).add(in.issuer).add(in.subject).add(user_id).add(session.now));
+            auto status = co_await tx.execute(lock_membership_status, pg::params{}.add(in.tenant_id).add(user_id));
+            if (status.size() == 0) binding = core::errc::sso_not_a_member;
+            else if (auto member = core::judge_sso_member(status_from(status[0].get<std::string>(0)), in.step_up_user_id, user_id); !member)
+                binding = member.error();
+        }
+        if (binding) {
+            const auto actor = "user:" + user_id;
+            const auto identity_detail = boost::json::serialize(boost::json::object{{"issuer", in.issuer}, {"subject", in.subject}});
+            if (binding->type == kind::create_viewer) {
+                admin_audit_event created{in.tenant_id, "sso", "member.added", "member", user_id, "success",
+                                          boost::json::serialize(boost::json::object{
+                                              {"email", *in.verified_email}, {"after", {{"role", "viewer"}}}, {"just_in_time", true}})};
+                co_await tx.execute(insert_admin_audit_event, admin_audit_params(created, session.origin, session.now));
+            }
+            if (binding->type != kind::existing) {
+                admin_audit_event linked{in.tenant_id, actor, "console.identity_linked", "member", user_id, "success", identity_detail};
+                co_await tx.execute(insert_admin_audit_event, admin_audit_params(linked, session.origin, session.now));
+            }
+            // A step-up replaces the session it was started from (a new token on re-authentication).
+            if (step_up && in.step_up_session_hash) {
+                pg::params end;
+                end.add_bytea(*in.step_up_session_hash).add(user_id).add("reauthenticated").add(session.now);
+                co_await tx.execute(end_own_session_with_hash, end);
+            }
+            admin_audit_event signed_in{in.tenant_id, actor, step_up ? "console.reauthenticated" : "console.signed_in", "session",
+                                        session.id, "success", identity_detail};
+            auto record = co_await open_session(tx, session, in.tenant_id, user_id, in.auth_time, std::move(signed_in));
+            co_await tx.commit();
+            co_return record;
+        }
+        co_await tx.rollback();
+    }
+    admin_audit_event denied{in.tenant_id, user_id.empty() ? "idp" : "user:" + user_id,
+                             step_up ? "console.reauthenticated" : "console.signed_in", "identity", in.subject, "denied",
+                             boost::json::serialize(boost::json::object{
+                                 {"issuer", in.issuer}, {"reason", binding.error().message()}})};
+    co_await record(std::move(denied), std::move(session.origin), session.now);
+    co_return binding.error();
 }
 
 }  // namespace chal::storage

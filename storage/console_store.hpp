@@ -80,6 +80,19 @@ struct console_session_record {
     std::optional<std::string> user_agent;
 };
 
+// What a tenant's console identity provider vouched for, to sign its person in.
+struct sso_sign_in {
+    std::string tenant_id;
+    std::string issuer;
+    std::string subject;
+    std::optional<std::string> verified_email;  // only an email the provider marked verified
+    bool just_in_time_viewers = false;           // the tenant's setting
+    core::timestamp auth_time;
+    // A step-up re-authenticates this member and replaces this session (by token hash).
+    std::optional<std::string> step_up_user_id;
+    std::optional<std::string> step_up_session_hash;
+};
+
 // A tenant a person may switch to.
 struct membership_summary {
     std::string tenant_id;
@@ -164,6 +177,13 @@ public:
     boost::asio::awaitable<std::vector<audit_entry>> audit_events(
         std::string tenant_id, audit_filter filter, std::optional<std::int64_t> before_id, int limit
     );
+    // Signs in whom (tenant, issuer, subject) names (core::decide_sso_binding: the bound member,
+    // or on a first SSO sign-in the member with that verified email, linked and audited
+    // "console.identity_linked", or a new Viewer when just-in-time creation is on), if they are
+    // active and, for a step-up, the session's own member (whose old session then ends). Opens
+    // `session` with auth_method oidc and the provider's auth_time, audits, one transaction. A
+    // refusal (errc::sso_*) changes nothing and is audited as denied.
+    boost::asio::awaitable<core::result<console_session_record>> open_sso_session(sso_sign_in in, new_console_session session);
 
     // Records an admin action or a refused attempt on its own.
     boost::asio::awaitable<void> record(admin_audit_event event, request_origin origin, core::timestamp now);

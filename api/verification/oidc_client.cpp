@@ -147,4 +147,34 @@ boost::asio::awaitable<oidc_result<boost::json::object>> oidc_client::verified_c
     co_return std::move(*claims);
 }
 
+boost::asio::awaitable<std::variant<code_flow_login, code_flow_refusal>> oidc_client::complete_code_flow(
+    code_flow_request request
+) {
+    using refusal = code_flow_refusal;
+    auto exchanged = co_await exchange_code(
+        request.provider, request.client_id, std::move(request.client_secret), std::move(request.code),
+        std::move(request.redirect_uri), std::move(request.code_verifier)
+    );
+    if (auto* f = std::get_if<oidc_failure>(&exchanged)) co_return refusal{core::errc::login_malformed, f->reason};
+    const auto tokens = std::get<core::oidc_tokens>(exchanged);
+    auto verified = co_await verified_claims(request.provider, tokens.id_token);
+    if (auto* f = std::get_if<oidc_failure>(&verified)) co_return refusal{core::errc::login_malformed, f->reason};
+    auto& claims = std::get<boost::json::object>(verified);
+    auto login = core::check_id_token_claims(claims, request.expect);
+    if (!login) co_return refusal{static_cast<core::errc>(login.error().value()), "claims"};
+
+    // Spec-conformant providers at their defaults put only `sub` in an ID token that comes with
+    // an access token; the scope's claims are then UserInfo's, for the same subject.
+    const core::identity_expectations who{request.identity_claim};
+    if (!core::identity_claim_absent(claims, who)) co_return code_flow_login{*login, std::move(claims)};
+    if (!tokens.access_token)
+        co_return refusal{core::errc::login_identity_missing, "no identity claim and no access token"};
+    auto info = co_await userinfo(request.provider, *tokens.access_token);
+    if (auto* f = std::get_if<oidc_failure>(&info)) co_return refusal{core::errc::login_identity_missing, f->reason};
+    auto& userinfo_claims = std::get<boost::json::object>(info);
+    if (auto same = core::check_userinfo_subject(userinfo_claims, login->subject); !same)
+        co_return refusal{core::errc::login_subject_mismatch, "UserInfo sub differs from the ID token's"};
+    co_return code_flow_login{*login, std::move(userinfo_claims)};
+}
+
 }  // namespace chal::api

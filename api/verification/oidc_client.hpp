@@ -6,8 +6,10 @@
 // does not resolve takes only its own share of the IdP client's lookup threads.
 #pragma once
 
+#include "app/core/errc.hpp"
 #include "app/core/oidc.hpp"
 #include "app/core/time.hpp"
+#include "app/core/verification.hpp"
 #include "app/crypto/jose.hpp"
 #include "app/http/client.hpp"
 
@@ -16,6 +18,7 @@
 
 #include <chrono>
 #include <map>
+#include <variant>
 #include <string>
 
 namespace chal::api {
@@ -27,6 +30,32 @@ using oidc_failure = core::oidc_refusal;
 
 template <class T>
 using oidc_result = core::oidc_parsed<T>;
+
+// An authorization code's answer, judged: what both OIDC relying parties here (the target's
+// verification and the console's sign-in) need after the browser came back with a code.
+struct code_flow_request {
+    oidc_provider provider;
+    std::string client_id;
+    std::string client_secret;
+    std::string code;
+    std::string redirect_uri;
+    std::string code_verifier;
+    core::id_token_expectations expect;
+    std::string identity_claim;  // the claim that names the person (e.g. "email")
+};
+
+struct code_flow_login {
+    core::proven_login login;
+    // The claim set that holds `identity_claim`: the ID token's, or UserInfo's (OIDC Core 5.4)
+    // when the ID token lacks it, after checking that UserInfo describes the same subject.
+    boost::json::object identity_claims;
+};
+
+// Why a code's answer was refused: the errc to show, and the detail for the log only.
+struct code_flow_refusal {
+    core::errc why;
+    std::string detail;
+};
 
 class oidc_client {
 public:
@@ -51,6 +80,10 @@ public:
     // The UserInfo endpoint's claims for an access token (OIDC Core 5.3). The caller checks
     // that their `sub` is the ID token's (core::check_userinfo_subject).
     boost::asio::awaitable<oidc_result<boost::json::object>> userinfo(oidc_provider provider, std::string access_token);
+
+    // Exchanges the code, verifies the ID token's signature and claims (core::check_id_token_claims)
+    // and finds the claim set naming the person. Never throws for the provider's answers.
+    boost::asio::awaitable<std::variant<code_flow_login, code_flow_refusal>> complete_code_flow(code_flow_request request);
 
 private:
     struct cached_provider {

@@ -478,16 +478,6 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
         if (!opened) co_return refuse(core::errc::verification_not_configured, "client secret does not open");
         client_secret = std::move(*opened);
     }
-    auto exchanged = co_await deps_.oidc.exchange_code(
-        provider, *flow.oidc_client_id, client_secret, code, settings_.public_base_url + "/auth/callback/oidc",
-        b.derive("pkce", flow.id)
-    );
-    if (auto* f = std::get_if<oidc_failure>(&exchanged)) co_return refuse(core::errc::login_malformed, f->reason);
-    const auto tokens = std::get<core::oidc_tokens>(exchanged);
-    auto verified = co_await deps_.oidc.verified_claims(provider, tokens.id_token);
-    if (auto* f = std::get_if<oidc_failure>(&verified)) co_return refuse(core::errc::login_malformed, f->reason);
-    const auto& claims = std::get<boost::json::object>(verified);
-
     core::id_token_expectations expect;
     expect.issuer = *flow.oidc_issuer;
     expect.client_id = *flow.oidc_client_id;
@@ -495,28 +485,21 @@ boost::asio::awaitable<http::response> verification_pages::complete_oidc(
     expect.flow_started_at = flow.created_at;
     expect.now = now;
     expect.required_acr = s.oidc_required_acr;
-    auto login = core::check_id_token_claims(claims, expect);
-    if (!login) co_return refuse(static_cast<core::errc>(login.error().value()), "claims");
+    api::code_flow_request request{provider, *flow.oidc_client_id, client_secret, code,
+                                   settings_.public_base_url + "/auth/callback/oidc", b.derive("pkce", flow.id), expect,
+                                   s.oidc_identity_claim};
+    auto completed = co_await deps_.oidc.complete_code_flow(std::move(request));
+    if (auto* refused = std::get_if<api::code_flow_refusal>(&completed)) co_return refuse(refused->why, refused->detail);
+    const auto& answer = std::get<api::code_flow_login>(completed);
+    const auto& login = answer.login;
 
-    // Who signed in: the ID token says so, or (spec-conformant providers at their defaults put
-    // only `sub` there) UserInfo does, for the same subject.
+    // Who signed in: the ID token says so, or UserInfo does, for the same subject.
     const core::identity_expectations who{s.oidc_identity_claim, s.oidc_email_verified_absent};
-    core::result<std::string> identity = core::errc::login_identity_missing;
-    if (!core::identity_claim_absent(claims, who)) {
-        identity = core::asserted_identity(claims, who);
-    } else {
-        if (!tokens.access_token) co_return refuse(core::errc::login_identity_missing, "no identity claim and no access token");
-        auto info = co_await deps_.oidc.userinfo(provider, *tokens.access_token);
-        if (auto* f = std::get_if<oidc_failure>(&info)) co_return refuse(core::errc::login_identity_missing, f->reason);
-        const auto& userinfo = std::get<boost::json::object>(info);
-        if (auto same = core::check_userinfo_subject(userinfo, login->subject); !same)
-            co_return refuse(core::errc::login_subject_mismatch, "UserInfo sub differs from the ID token's");
-        identity = core::asserted_identity(userinfo, who);
-    }
+    auto identity = core::asserted_identity(answer.identity_claims, who);
     if (!identity) co_return refuse(static_cast<core::errc>(identity.error().value()), "identity claim " + who.claim);
 
     // Named first: g++ 12 mis-destroys an aggregate temporary passed by value inside co_await.
-    login_facts proven{"oidc", *flow.oidc_issuer, login->subject, *identity, login->acr, login->auth_time};
+    login_facts proven{"oidc", *flow.oidc_issuer, login.subject, *identity, login.acr, login.auth_time};
     co_return co_await conclude_login(ctx, *c, s, b, std::move(proven), flow.target_response);
 }
 

@@ -62,6 +62,15 @@ public:
             case errc::setup_link_invalid: return "setup link unknown, used or expired";
             case errc::fresh_login_required: return "a fresh sign-in is required";
             case errc::invalid_filter: return "invalid filter";
+            case errc::invalid_sso_issuer: return "invalid console SSO issuer";
+            case errc::invalid_sso_client_id: return "invalid console SSO client id";
+            case errc::invalid_sso_client_secret: return "invalid console SSO client secret";
+            case errc::sso_not_configured: return "console SSO is not configured";
+            case errc::sso_not_a_member: return "the signed-in person is not a member";
+            case errc::sso_member_suspended: return "the signed-in member is suspended";
+            case errc::sso_identity_conflict: return "the member is bound to another subject at this issuer";
+            case errc::sso_other_person: return "the re-authentication signed in another person";
+            case errc::sso_login_state_invalid: return "console login state unknown, used, expired or another browser's";
         }
         return "unknown chal.core error";
     }

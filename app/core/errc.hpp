@@ -65,6 +65,16 @@ enum class errc {
     setup_link_invalid,           // unknown, used or expired
     fresh_login_required,         // a sensitive action needs a sign-in within the last minutes
     invalid_filter,               // a list's filter or cursor is not one the list understands
+    // Console sign-in by the tenant's own OIDC client (core/console_sso.hpp).
+    invalid_sso_issuer,
+    invalid_sso_client_id,
+    invalid_sso_client_secret,
+    sso_not_configured,           // the tenant has no console SSO
+    sso_not_a_member,             // the IdP's person is no member and just-in-time creation is off
+    sso_member_suspended,
+    sso_identity_conflict,        // the member is already bound to another subject at this issuer
+    sso_other_person,             // a step-up signed in as someone other than the session's member
+    sso_login_state_invalid,      // unknown, used, expired or another browser's login state
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -66,6 +66,10 @@ struct id_token_expectations {
     std::chrono::seconds allowed_skew{60};
     // Bounds how old a login may be even if it happened after the flow started.
     std::chrono::seconds max_login_age{std::chrono::minutes{10}};
+    // A forced re-authentication (prompt=login, max_age=0): auth_time must be present, after the
+    // flow started and recent. Without it (a console sign-in that reuses the person's IdP session)
+    // auth_time may be absent or older, but never in the future; an absent one reads as `now`.
+    bool require_fresh_login = true;
 };
 
 struct proven_login {
@@ -76,7 +80,8 @@ struct proven_login {
 
 // Checks iss, aud (string or array; azp required when several audiences and equal to us), exp,
 // nbf (when present), iat (not in the future, not older than max_login_age), nonce, auth_time
-// (present, after the flow started, not in the future, not too old), sub and the optional acr.
+// (present, after the flow started, not in the future, not too old; only "not in the future"
+// without require_fresh_login), sub and the optional acr.
 // Who signed in is read separately (asserted_identity), from these claims or from UserInfo.
 // Each failure has its own errc.
 result<proven_login> check_id_token_claims(const boost::json::object& claims, const id_token_expectations& expect);

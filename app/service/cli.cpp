@@ -3,6 +3,7 @@
 #include "app/service/cli_usage.hpp"
 
 #include "api/api_keys.hpp"
+#include "api/errors.hpp"
 #include "api/webhooks/signature.hpp"
 #include "app/core/callback.hpp"
 #include "app/core/new_challenge.hpp"
@@ -17,6 +18,8 @@
 #include "app/service/config.hpp"
 #include "app/service/service.hpp"
 #include "app/services/console_access.hpp"
+#include "app/services/console_sso.hpp"
+#include "storage/console_sso_store.hpp"
 #include "storage/console_store.hpp"
 #include "storage/delivery_store.hpp"
 #include "slack/manifest.hpp"
@@ -126,7 +129,7 @@ struct arguments {
 
 arguments parse_arguments(const std::vector<std::string>& args) {
     static const std::set<std::string> flags{"json", "help", "generate-secret", "i-understand-this-is-weaker", "yaml",
-                                             "token-rotation", "org-deploy", "slow"};
+                                             "token-rotation", "org-deploy", "slow", "jit-viewers"};
     arguments a;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& arg = args[i];
@@ -919,6 +922,74 @@ int console_link_command(const service_config& config, const arguments& a, bool 
     });
 }
 
+// ---- console SSO (app/services/console_sso.hpp) ----
+
+boost::json::object console_sso_json(const std::string& tenant_id, const std::optional<services::console_sso_view>& v) {
+    if (!v) return {{"tenant_id", tenant_id}, {"configured", false}};
+    return {{"tenant_id", v->tenant_id},
+            {"configured", true},
+            {"issuer", v->issuer},
+            {"client_id", v->client_id},
+            {"client_secret_set", true},
+            {"client_secret_fingerprint", v->client_secret_fingerprint},
+            {"jit_viewers", v->just_in_time_viewers},
+            {"updated_by", v->updated_by},
+            {"updated_at", core::format_rfc3339(v->updated_at)}};
+}
+
+std::string console_sso_text(const service_config& config, const std::string& tenant_id,
+                             const std::optional<services::console_sso_view>& v) {
+    if (!v) return "tenant " + tenant_id + ": console SSO not configured (sign in with setup links only)\n";
+    return "tenant " + v->tenant_id + ": console SSO\n  issuer:        " + v->issuer + "\n  client id:     " + v->client_id +
+           "\n  client secret: set (fingerprint " + v->client_secret_fingerprint + ")\n  just-in-time:  " +
+           (v->just_in_time_viewers ? "on (new people become Viewers)" : "off") + "\n  redirect URI:  " +
+           config.api.public_base_url + "/console/auth/callback\n";
+}
+
+// Runs one console SSO operation as the operator and prints its answer or its refusal.
+int console_sso_command(const service_config& config, const arguments& a, const std::string& sub) {
+    const auto tenant = a.required("tenant");
+    services::console_sso_change change;
+    if (sub == "set-sso") {
+        change.issuer = a.required("issuer");
+        change.client_id = a.required("client-id");
+        change.client_secret = read_file("client-secret-file", a.required("client-secret-file"), 64 * 1024);
+        while (!change.client_secret.empty() && (change.client_secret.back() == '\n' || change.client_secret.back() == '\r'))
+            change.client_secret.pop_back();
+        change.just_in_time_viewers = a.flag("jit-viewers");
+    }
+    if (!config.master_key) throw bad_value("CHALLENGE_MASTER_KEY is required to store a console SSO client secret");
+    return with_database(config, [&](pg::pool& db) -> asio::awaitable<int> {
+        const auto found = co_await existing_tenant(db, tenant);
+        const crypto::secret_box box(*config.master_key);
+        storage::console_store console(db);
+        storage::console_sso_store store(db);
+        services::console_access access(console, core::system_now);
+        services::console_sso sso(store, console, access, box, core::system_now);
+        const storage::request_origin origin{"", "challenge cli", ""};
+        std::optional<services::console_sso_view> view;
+        if (sub == "set-sso") {
+            auto set = co_await sso.configure(operator_principal, found.id, change, origin);
+            if (!set) {
+                std::cerr << "challenge: " << api::error_for(set.error()).message << "\n";
+                co_return 2;
+            }
+            view = *set;
+        } else if (sub == "clear-sso") {
+            auto cleared = co_await sso.clear(operator_principal, found.id, origin);
+            if (!cleared) {
+                std::cerr << "challenge: tenant " << found.id << " has no console SSO to clear\n";
+                co_return 1;
+            }
+        } else {
+            auto shown = co_await sso.show(operator_principal, found.id);
+            if (shown) view = *shown;
+        }
+        print(a, console_sso_json(found.id, view), console_sso_text(config, found.id, view));
+        co_return 0;
+    });
+}
+
 int run_command(const arguments& a) {
     const auto& command = a.words[0];
     const std::string sub = a.words.size() > 1 ? a.words[1] : "";
@@ -1192,6 +1263,8 @@ int run_command(const arguments& a) {
     }
     if (command == "console" && sub == "setup-link") return console_link_command(config, a, false);
     if (command == "console" && sub == "recover") return console_link_command(config, a, true);
+    if (command == "console" && (sub == "set-sso" || sub == "show-sso" || sub == "clear-sso"))
+        return console_sso_command(config, a, sub);
     if (command == "slack" && sub == "create-app") return slack_create_app(config, a);
     if (command == "slack" && sub == "manifest") return slack_manifest(config, a);
     if (command == "slack" && sub == "set-credentials") return slack_set_credentials(config, a);

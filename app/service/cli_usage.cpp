@@ -30,6 +30,11 @@ constexpr std::array commands{
     command_usage{"console setup-link", "--tenant T --email E [--role owner|admin|analyst|viewer]",
                   "a single-use console sign-in link (24 h) making E a member with the role"},
     command_usage{"console recover", "--tenant T --email E", "a break-glass link making E an active Owner again"},
+    command_usage{"console set-sso", "--tenant T --issuer URL --client-id ID --client-secret-file F [--jit-viewers]",
+                  "console sign-in by the tenant's own OIDC client; its redirect URI is "
+                  "<public base URL>/console/auth/callback"},
+    command_usage{"console show-sso", "--tenant T", "the console SSO settings (the secret as a fingerprint)"},
+    command_usage{"console clear-sso", "--tenant T", "switch console SSO off"},
     command_usage{"integration create-webhook", "--tenant T --name N [--callback-url U] [--secret S | --generate-secret]", ""},
     command_usage{"integration regenerate-key", "--integration I", ""},
     command_usage{"deliveries list", "[--tenant T] [--state pending|in_flight|delivered|exhausted|gone] [--limit N]", ""},

@@ -63,6 +63,9 @@ http::router make_router(
         // The admin console (console/pages.hpp): pages and forms, Post/Redirect/Get.
         {verb::get, "/console", "console.dashboard", bind(console, &console_pages::dashboard)},
         {verb::get, "/console/sign-in", "console.sign_in", bind(console, &console_pages::sign_in)},
+        {verb::post, "/console/sign-in", "console.start_sign_in", bind(console, &console_pages::start_sign_in)},
+        {verb::get, "/console/auth/callback", "console.sso_callback", bind(console, &console_pages::sso_callback)},
+        {verb::post, "/console/reauth", "console.reauthenticate", bind(console, &console_pages::reauthenticate)},
         {verb::post, "/console/sign-out", "console.sign_out", bind(console, &console_pages::sign_out)},
         {verb::get, "/console/setup/{token}", "console.setup_form", bind(console, &console_pages::setup_form)},
         {verb::post, "/console/setup/{token}", "console.setup", bind(console, &console_pages::setup)},

@@ -125,9 +125,11 @@ struct service::parts {
     expiry_sweeper sweeper;
     console::static_assets console_assets;
     storage::console_store console_store;
+    storage::console_sso_store console_sso_store;
     storage::stats_store stats;
     services::console_access console_access;
     services::members members;
+    services::console_sso console_sso;
     services::dashboard dashboard;
     services::challenge_views challenge_views;
     services::audit_log audit_log;
@@ -183,15 +185,20 @@ struct service::parts {
               [this] { wake_outboxes(); }
           ),
           console_store(db),
+          console_sso_store(db),
           stats(db),
           console_access(console_store, clock),
           members(console_store, clock),
+          console_sso(console_sso_store, console_store, console_access, secrets, clock),
           dashboard(stats, clock),
           challenge_views(challenges, deliveries, clock),
           audit_log(console_store),
           console_auth(console_access, config.verification.public_base_url, config.verification.trusted_proxies,
                        config.api.failed_auth_per_address, config.api.cache_limits),
-          console(console::console_dependencies{console_auth, console_access, members, dashboard, challenge_views, audit_log, clock}),
+          console(console::console_dependencies{console_auth, console_access, members, dashboard, challenge_views, audit_log,
+                                                console_sso, oidc, clock},
+                  console::console_settings{config.verification.public_base_url, config.verification.trusted_proxies,
+                                            config.identity_providers.allow_plain_http}),
           admin_api(console::admin_api_dependencies{console_auth, console_access, members, dashboard, audit_log}),
           server(io.get_executor(), config.server,
                  make_router(challenge_api, ops, pages, slack_ingress, slack_install, console_assets, console, admin_api), hooks()),

@@ -56,6 +56,16 @@ boost::asio::awaitable<core::result<signed_in>> console_access::redeem_setup_lin
     co_return signed_in{std::move(session_token), std::move(*opened)};
 }
 
+boost::asio::awaitable<core::result<signed_in>> console_access::open_sso_session(
+    storage::sso_sign_in in, storage::request_origin origin
+) {
+    auto session_token = new_token();
+    storage::new_console_session session{token_hash(session_token), new_id(), "oidc", new_id(), clock_(), std::move(origin)};
+    auto opened = co_await store_.open_sso_session(std::move(in), std::move(session));
+    if (!opened) co_return opened.error();
+    co_return signed_in{std::move(session_token), std::move(*opened)};
+}
+
 boost::asio::awaitable<std::optional<storage::console_session_record>> console_access::session_for(std::string token) {
     if (token.empty() || token.size() > 128) co_return std::nullopt;
     co_return co_await store_.resolve_session(token_hash(token), clock_(), settings_.limits);

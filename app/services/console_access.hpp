@@ -44,6 +44,9 @@ public:
     // The link behind `token` if it can still be used (writes nothing).
     boost::asio::awaitable<std::optional<storage::setup_link_record>> inspect_setup_link(std::string token);
     boost::asio::awaitable<core::result<signed_in>> redeem_setup_link(std::string token, storage::request_origin origin);
+    // A new session (new token) for whom the tenant's console identity provider vouched
+    // (storage::console_store::open_sso_session decides who that is and whether they may).
+    boost::asio::awaitable<core::result<signed_in>> open_sso_session(storage::sso_sign_in in, storage::request_origin origin);
 
     // The live session behind a cookie token, or nullopt.
     boost::asio::awaitable<std::optional<storage::console_session_record>> session_for(std::string token);

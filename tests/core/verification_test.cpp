@@ -348,3 +348,24 @@ TEST(verification_code, is_six_digits_with_leading_zeros) {
     EXPECT_EQ(verification_code_from(4294967295u), "967295");
     EXPECT_EQ(verification_code_from(1234567), "234567");
 }
+
+TEST(id_token_claims, without_a_forced_login_accept_an_older_idp_session_and_read_a_missing_auth_time_as_now) {
+    auto e = expectations();
+    e.require_fresh_login = false;
+    auto c = good_claims();
+    c["auth_time"] = t0 - 3600;  // the person signed in at the IdP an hour before this flow
+    auto older = check_id_token_claims(c, e);
+    ASSERT_TRUE(older.has_value());
+    EXPECT_EQ(older->auth_time, at(t0 - 3600));
+    c.erase("auth_time");
+    auto absent = check_id_token_claims(c, e);
+    ASSERT_TRUE(absent.has_value());
+    EXPECT_EQ(absent->auth_time, e.now);
+    c["auth_time"] = t0 + 3600;  // in the future
+    EXPECT_EQ(refusal(c, e), errc::login_not_fresh);
+    c["auth_time"] = "yesterday";
+    EXPECT_EQ(refusal(c, e), errc::login_not_fresh);
+    // The default still insists on a login made during the flow.
+    c["auth_time"] = t0 - 3600;
+    EXPECT_EQ(refusal(c), errc::login_not_fresh);
+}

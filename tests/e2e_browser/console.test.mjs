@@ -411,6 +411,8 @@ test('every console route answers each role exactly as the permission table says
     ['GET', '/api/v1/sessions', everyone],
     ['POST', '/console/users', manage, (r) => ({ email: `added-by-${r}@acme.example`, role: 'viewer' })],
     ['POST', `/console/users/${targetId}`, manage, () => ({ action: 'role', role: 'analyst' })],
+    // This tenant has no console SSO: a step-up can only point to the operator's recovery link.
+    ['POST', '/console/reauth', { owner: 409, admin: 409, analyst: 409, viewer: 409 }, () => ({ return_to: '/console' })],
   ];
   for (const [method, route, expected, body] of routes) {
     for (const role of roles) {
@@ -433,6 +435,10 @@ test('every console route answers each role exactly as the permission table says
       assert.equal(anonymous.status, 303, `${method} ${route} signed out goes to sign-in`);
       assert.equal(anonymous.headers.get('location'), '/console/sign-in');
     }
+  }
+  // The pages before signing in answer everyone.
+  for (const route of ['/console/sign-in', '/console/sign-in?tenant=' + tenantId]) {
+    assert.equal((await fetch(`${base}${route}`)).status, 200, `GET ${route}`);
   }
   // One's own session can be ended; another member's is not found.
   for (const role of roles) {

@@ -184,7 +184,8 @@ protected:
              "webhook_attempts", "idempotency_keys", "tenant_verification_settings", "verification_flows",
              "saml_seen_assertions", "slack_apps", "slack_installations", "slack_events_seen",
              "slack_oauth_states", "slack_messages", "slack_challenges", "slack_jobs", "console_users", "memberships",
-             "console_identities", "console_sessions", "console_setup_links"}
+             "console_identities", "console_sessions", "console_setup_links", "console_sso_settings",
+             "console_login_flows"}
         );
     }
 
